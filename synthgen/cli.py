@@ -1,0 +1,176 @@
+"""Command line: ``python -m synthgen render | inspect | validate``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from synthgen.errors import SynthgenError, UsageError
+
+log = logging.getLogger("synthgen")
+console = Console(stderr=True)
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the flag, exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(prog="synthgen", description="Synthetic labelled training data rendered with Blender.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
+
+    render = commands.add_parser("render", help="render a dataset (or resume one) into --out")
+    source = render.add_mutually_exclusive_group()
+    source.add_argument("--preset", help="a built-in preset (see `synthgen presets`)")
+    source.add_argument("--config", type=Path, help="a YAML config file (may name a preset to extend)")
+    render.add_argument("--out", type=Path, help="output folder (default outputs/PRESET)")
+    render.add_argument("--num-renders", type=_int, help="renders to make")
+    render.add_argument("--variants", type=_int, help="augmented rows per render (needs augment.preset)")
+    render.add_argument("--augment", help="augmentation preset: none, light, medium, heavy, sensor")
+    render.add_argument("--resolution", help="square side in pixels (256) or WIDTHxHEIGHT (640x480)")
+    render.add_argument("--spp", type=_int, help="Cycles samples per pixel")
+    render.add_argument("--seed", type=_int, help="job seed")
+    render.add_argument("--workers", type=_int, help="Blender worker processes")
+    render.add_argument("--overwrite", action="store_true", help="replace a different synthgen dataset in --out")
+    render.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    inspect = commands.add_parser("inspect", help="counts, distributions and a contact sheet of a dataset")
+    inspect.add_argument("dataset", type=Path)
+    inspect.add_argument("--samples", type=_int, default=16, help="images on the contact sheet")
+
+    validate = commands.add_parser("validate", help="check every shard against the manifest")
+    validate.add_argument("dataset", type=Path)
+
+    commands.add_parser("presets", help="list the built-in presets")
+    return parser
+
+
+def _render(args: argparse.Namespace) -> int:
+    from synthgen.config import load_config
+    from synthgen.pipeline import run_job
+
+    overrides = {
+        "out": str(args.out) if args.out else None,
+        "num_renders": args.num_renders,
+        "variants": args.variants,
+        "augment.preset": args.augment,
+        "resolution": args.resolution,
+        "render.spp": args.spp,
+        "seed": args.seed,
+        "workers": args.workers,
+    }
+    config = load_config(args.preset, args.config, overrides)
+    if args.preset is None and args.config is None and args.out is None:
+        raise UsageError("render: give --preset NAME or --config FILE (or at least --out DIR)")
+    log.info(
+        "rendering %d renders x %d rows at %dx%d, %d spp, %d worker(s) into %s",
+        config.num_renders,
+        1 + config.variants,
+        *config.resolution,
+        config.render.spp,
+        config.workers,
+        config.out,
+    )
+    columns = (
+        TextColumn("[bold]render"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:.2f} samples/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    started = time.perf_counter()
+    with Progress(*columns, console=console, disable=args.no_progress) as progress:
+        task = progress.add_task("render", total=None, rate=0.0)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total, rate=done / (time.perf_counter() - started))
+
+        summary = run_job(config, overwrite=args.overwrite, on_progress=on_progress)
+    overhead = summary.seconds - summary.render_seconds / max(1, config.workers)
+    console.print(
+        f"[bold green]done[/]: {summary.rows} rows in {summary.shards} shard(s) "
+        f"({summary.shards_written} written, {summary.shards_kept} kept from an earlier run) "
+        f"in {summary.seconds:.1f}s; Cycles {summary.render_seconds:.1f}s across workers, "
+        f"other {max(0.0, overhead):.1f}s; worker restarts {summary.worker_restarts}\n"
+        f"      -> {Path(summary.out).resolve()}"
+    )
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from synthgen.inspect_report import inspect_dataset
+
+    report = inspect_dataset(args.dataset, samples=args.samples)
+    console.print(report.text)
+    console.print(f"contact sheet -> {report.contact_sheet}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from synthgen.validate import validate_dataset
+
+    problems = validate_dataset(args.dataset)
+    if problems:
+        for problem in problems:
+            console.print(f"[red]invalid[/]: {problem}", highlight=False)
+        return 1
+    console.print(f"[green]valid[/]: {args.dataset}")
+    return 0
+
+
+def _presets(_: argparse.Namespace) -> int:
+    from synthgen.config import preset_names
+
+    for name in preset_names():
+        console.print(name)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False, show_time=False)],
+    )
+    handler = {"render": _render, "inspect": _inspect, "validate": _validate, "presets": _presets}[args.command]
+    try:
+        return handler(args)
+    except SynthgenError as exc:
+        console.print(f"synthgen: error: {exc}", highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.print("synthgen: interrupted; finished shards are kept, rerun the same command to resume")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

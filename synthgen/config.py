@@ -1,0 +1,269 @@
+"""The job configuration: validated models, presets, YAML files and command-line overrides.
+
+Precedence, lowest first: model defaults, the preset (``synthgen/presets/NAME.yaml``), the user's config file,
+command-line flags. Every error names the field and the value, so the command line can print it on one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from synthgen.augment import AugmentConfig
+from synthgen.errors import UsageError
+
+# Cycles renders any size from 1 px; below 16 px labels are meaningless and above 8192 px a CPU render of one
+# image takes hours, so both are treated as mistakes.
+MIN_RESOLUTION = 16
+MAX_RESOLUTION = 8192
+
+FloatRange = Annotated[tuple[float, float], Field(description="[low, high], sampled uniformly")]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_range(value: tuple[float, float]) -> tuple[float, float]:
+    low, high = value
+    if low > high:
+        raise ValueError(f"low {low} is greater than high {high}")
+    return value
+
+
+class RenderSettings(StrictModel):
+    """How Cycles renders (CPU) and how render workers are run."""
+
+    spp: int = Field(32, ge=1, le=4096, description="Cycles samples per pixel")
+    adaptive_sampling: bool = True
+    adaptive_threshold: float = Field(0.02, gt=0, le=1)
+    denoise: bool = Field(True, description="OpenImageDenoise on the combined pass")
+    max_bounces: int = Field(6, ge=0, le=64)
+    view_transform: Literal["AgX", "Standard", "Filmic", "Khronos PBR Neutral"] = "AgX"
+    threads: int = Field(0, ge=0, description="Cycles threads per worker; 0 = cores / workers")
+    batch_size: int = Field(4, ge=1, le=1000, description="specs sent to a worker at a time")
+    timeout_s: float = Field(300.0, gt=0, description="a render slower than this kills its worker")
+    retries: int = Field(2, ge=0, le=10, description="retries of a batch after a worker crash or time-out")
+    max_renders_per_worker: int = Field(200, ge=1, description="workers are recycled after this many renders")
+
+
+class CameraSampling(StrictModel):
+    focal_mm: FloatRange = (35.0, 70.0)
+    sensor_mm: float = Field(36.0, gt=0)
+    elevation_deg: FloatRange = (20.0, 65.0)
+    fill: FloatRange = Field((0.6, 0.95), description="share of the field of view the objects' bounding sphere fills")
+    roll_deg: FloatRange = (-8.0, 8.0)
+
+    _ranges = field_validator("focal_mm", "elevation_deg", "fill", "roll_deg")(_check_range)
+
+
+class LightSampling(StrictModel):
+    count: tuple[int, int] = (1, 3)
+    power_w: FloatRange = Field((15.0, 120.0), description="area light power at 1 m (scaled by distance squared)")
+    kelvin: FloatRange = (2800.0, 7500.0)
+    world_strength: FloatRange = (0.05, 0.4)
+
+    _ranges = field_validator("count", "power_w", "kelvin", "world_strength")(_check_range)
+
+
+class TabletopScene(StrictModel):
+    """Product-like objects on a textured surface (the foundation scene; ``kind`` = "object")."""
+
+    type: Literal["tabletop"] = "tabletop"
+    objects: tuple[int, int] = (1, 3)
+    shapes: list[Literal["box", "cylinder", "bottle"]] = ["box", "cylinder", "bottle"]
+    surfaces: list[Literal["wood", "tiles", "concrete", "fabric", "marble"]] = [
+        "wood",
+        "tiles",
+        "concrete",
+        "fabric",
+        "marble",
+    ]
+    camera: CameraSampling = CameraSampling()
+    lights: LightSampling = LightSampling()
+
+    @field_validator("objects")
+    @classmethod
+    def _objects_range(cls, value: tuple[int, int]) -> tuple[int, int]:
+        _check_range(value)
+        if value[0] < 1 or value[1] > 8:
+            raise ValueError(f"must lie within [1, 8], got {list(value)}")
+        return value
+
+    @field_validator("shapes", "surfaces")
+    @classmethod
+    def _not_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must name at least one")
+        return value
+
+
+class DatasetSettings(StrictModel):
+    renders_per_shard: int = Field(100, ge=1, le=100_000)
+    row_group_rows: int = Field(100, ge=1, le=10_000)
+    splits: dict[Literal["train", "val", "test"], float] = {"train": 0.8, "val": 0.1, "test": 0.1}
+
+    @field_validator("splits")
+    @classmethod
+    def _ratios(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(v < 0 for v in value.values()) or abs(sum(value.values()) - 1.0) > 1e-6:
+            raise ValueError(f"ratios must be >= 0 and sum to 1, got {value}")
+        return value
+
+
+class JobConfig(StrictModel):
+    """Everything a render job needs. Stored in the manifest, so a dataset says how it was made."""
+
+    preset: str | None = None
+    seed: int = Field(0, ge=0, lt=2**63)
+    num_renders: int = Field(24, ge=1, le=100_000_000)
+    variants: int = Field(0, ge=0, le=1000, description="augmented rows added per render")
+    out: Path = Path("outputs/default")
+    resolution: tuple[int, int] = (256, 256)
+    workers: int = Field(1, ge=1, le=256)
+    render: RenderSettings = RenderSettings()
+    scene: TabletopScene = TabletopScene()
+    dataset: DatasetSettings = DatasetSettings()
+    augment: AugmentConfig = AugmentConfig()
+
+    @field_validator("resolution", mode="before")
+    @classmethod
+    def _square_from_int(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (value, value)
+        if isinstance(value, str):
+            return parse_resolution(value)
+        return value
+
+    @field_validator("resolution")
+    @classmethod
+    def _renderable(cls, value: tuple[int, int]) -> tuple[int, int]:
+        for px in value:
+            if not MIN_RESOLUTION <= px <= MAX_RESOLUTION:
+                raise ValueError(f"each side must be {MIN_RESOLUTION}..{MAX_RESOLUTION} px, got {list(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _variants_need_augmentation(self) -> JobConfig:
+        if self.variants > 0 and self.augment.preset == "none" and not self.augment.transforms:
+            raise ValueError(
+                f"variants={self.variants} needs an augmentation preset other than 'none' (set augment.preset)"
+            )
+        return self
+
+    def content_fingerprint(self) -> str:
+        """Hash of every field that changes what is rendered; execution-only fields are left out."""
+        data = self.model_dump(mode="json")
+        for key in ("out", "workers", "preset"):
+            data.pop(key)
+        for key in ("threads", "batch_size", "timeout_s", "retries", "max_renders_per_worker"):
+            data["render"].pop(key)
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def parse_resolution(text: str) -> tuple[int, int] | str:
+    """'256' -> (256, 256); '640x480' -> (640, 480); anything else is returned for pydantic to reject."""
+    parts = text.lower().split("x")
+    if len(parts) in (1, 2) and all(p.strip().isdigit() for p in parts):
+        width = int(parts[0])
+        return (width, int(parts[-1]))
+    return text
+
+
+def preset_names() -> list[str]:
+    folder = resources.files("synthgen") / "presets"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def _read_preset(name: str) -> dict[str, Any]:
+    if name not in preset_names():
+        raise UsageError(f"preset: unknown preset {name!r} (choose from {', '.join(preset_names())})")
+    text = (resources.files("synthgen") / "presets" / f"{name}.yaml").read_text()
+    return yaml.safe_load(text) or {}
+
+
+def _read_yaml_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise UsageError(f"--config: no such file {str(path)!r}")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise UsageError(f"--config: {path}{where} is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UsageError(f"--config: {path} must hold a mapping of settings, got {type(data).__name__}")
+    return data
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def format_validation_error(exc: ValidationError, source: str = "config") -> str:
+    """One line naming each bad field and its value."""
+    parts = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            parts.append(f"{field}: unknown key")
+            continue
+        message = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        parts.append(f"{field}: {message}{shown}")
+    return f"{source}: " + "; ".join(parts)
+
+
+def load_config(
+    preset: str | None = None,
+    config_file: Path | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> JobConfig:
+    """Builds the job config from a preset and/or a YAML file plus overrides (dotted keys allowed)."""
+    data: dict[str, Any] = {}
+    file_data = _read_yaml_file(config_file) if config_file else {}
+    preset = preset or file_data.get("preset")
+    if preset is not None:
+        if not isinstance(preset, str):
+            raise UsageError(f"preset: must be a preset name, got {preset!r}")
+        data = _read_preset(preset)
+        data["preset"] = preset
+    data = _deep_merge(data, file_data)
+    if preset is not None:
+        data["preset"] = preset
+    for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
+        node = data
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    if preset is not None and "out" not in data:
+        data["out"] = f"outputs/{preset}"
+    try:
+        return JobConfig.model_validate(data)
+    except ValidationError as exc:
+        raise UsageError(format_validation_error(exc)) from None
+
+
+def default_workers() -> int:
+    """One worker per two cores keeps Cycles' own threads busy without oversubscribing."""
+    return max(1, (os.cpu_count() or 2) // 2)

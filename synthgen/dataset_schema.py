@@ -1,0 +1,91 @@
+"""The Parquet schema of a synthgen dataset (a contract: training jobs and other tools read these names).
+
+Image-like columns are stored the way Hugging Face ``datasets`` stores an ``Image`` feature (a struct of PNG
+``bytes`` and a ``path``), and the feature types are written to the ``huggingface`` schema metadata, so
+``datasets.load_dataset("parquet", ...)`` decodes them by itself. See ``docs/dataset-format.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+IMAGE_STRUCT = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+IMAGE_COLUMNS = ("image", "mask", "depth")
+
+
+def _value(dtype: str) -> dict[str, Any]:
+    return {"dtype": dtype, "_type": "Value"}
+
+
+def _fixed_list(feature: dict[str, Any], length: int) -> dict[str, Any]:
+    return {"feature": feature, "length": length, "_type": "List"}
+
+
+def _list(feature: dict[str, Any]) -> dict[str, Any]:
+    return {"feature": feature, "_type": "List"}
+
+
+INSTANCE_STRUCT = pa.struct(
+    [
+        ("id", pa.int32()),
+        ("class", pa.string()),
+        ("bbox", pa.list_(pa.float32(), 4)),
+        ("pixels", pa.int64()),
+    ]
+)
+
+# (name, arrow type, huggingface feature). The order is the column order in every shard.
+COLUMNS: list[tuple[str, pa.DataType, dict[str, Any]]] = [
+    ("sample_id", pa.string(), _value("string")),
+    ("render_id", pa.string(), _value("string")),
+    ("render_index", pa.int64(), _value("int64")),
+    ("aug_index", pa.int32(), _value("int32")),
+    ("split", pa.string(), _value("string")),
+    ("kind", pa.string(), _value("string")),
+    ("is_live", pa.bool_(), _value("bool")),
+    ("width", pa.int32(), _value("int32")),
+    ("height", pa.int32(), _value("int32")),
+    ("image", IMAGE_STRUCT, {"_type": "Image"}),
+    ("mask", IMAGE_STRUCT, {"_type": "Image"}),
+    ("depth", IMAGE_STRUCT, {"_type": "Image"}),
+    ("depth_scale", pa.float32(), _value("float32")),
+    # Variable-length so it can be null (subject not visible): pyarrow cannot read back a null fixed-size list.
+    ("bbox", pa.list_(pa.float32()), _list(_value("float32"))),
+    (
+        "instances",
+        pa.list_(INSTANCE_STRUCT),
+        _list(
+            {
+                "id": _value("int32"),
+                "class": _value("string"),
+                "bbox": _fixed_list(_value("float32"), 4),
+                "pixels": _value("int64"),
+            }
+        ),
+    ),
+    ("camera_K", pa.list_(pa.list_(pa.float32(), 3), 3), _fixed_list(_fixed_list(_value("float32"), 3), 3)),
+    (
+        "camera_pose",
+        pa.list_(pa.list_(pa.float32(), 4), 4),
+        _fixed_list(_fixed_list(_value("float32"), 4), 4),
+    ),
+    ("aug_seed", pa.int64(), _value("int64")),
+    ("aug_params", pa.string(), _value("string")),
+    ("spec", pa.string(), _value("string")),
+]
+
+COLUMN_NAMES = [name for name, _, _ in COLUMNS]
+
+
+def dataset_schema() -> pa.Schema:
+    features = {name: feature for name, _, feature in COLUMNS}
+    metadata = {
+        "huggingface": json.dumps({"info": {"features": features}}),
+        "synthgen": json.dumps({"schema_version": SCHEMA_VERSION}),
+    }
+    return pa.schema([pa.field(name, dtype) for name, dtype, _ in COLUMNS], metadata=metadata)

@@ -1,0 +1,135 @@
+"""From a render result to dataset rows: the clean render (aug_index 0) and its augmented variants."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from synthgen.augment import Augmenter, AugmentInput, variant_seed
+from synthgen.image_codec import encode_png
+from synthgen.labels import (
+    DEPTH_SCALE_M,
+    bbox_from_mask,
+    camera_labels,
+    depth_to_millimetres,
+    instance_mask,
+    instance_records,
+)
+from synthgen.render_pool import RenderResult
+from synthgen.seeding import Stream, derive_rng
+
+PRIMARY_INSTANCE_ID = 1  # the subject of a scene; ``bbox`` is its box
+
+
+@dataclass
+class CleanSample:
+    """The clean render's arrays and labels, before encoding."""
+
+    image: np.ndarray
+    mask: np.ndarray
+    depth_mm: np.ndarray
+    classes: dict[int, str]
+    camera_K: np.ndarray
+    camera_pose: np.ndarray
+
+
+def render_id(job_seed: int, render_index: int) -> str:
+    return f"s{job_seed}-r{render_index:08d}"
+
+
+def sample_id(job_seed: int, render_index: int, aug_index: int) -> str:
+    return f"{render_id(job_seed, render_index)}-a{aug_index:03d}"
+
+
+def assign_split(job_seed: int, render_index: int, ratios: dict[str, float]) -> str:
+    """Seeded split per render (all variants of a render share it)."""
+    draw = derive_rng(job_seed, Stream.SPLIT, render_index).uniform()
+    cumulative = 0.0
+    for name, ratio in ratios.items():
+        cumulative += ratio
+        if draw < cumulative:
+            return name
+    return next(reversed(ratios))
+
+
+def clean_sample(result: RenderResult) -> CleanSample:
+    output = result.output
+    K, pose = camera_labels(output["camera"])
+    return CleanSample(
+        image=output["image"],
+        mask=instance_mask(output["object_index"]),
+        depth_mm=depth_to_millimetres(output["depth"]),
+        classes={obj["instance_id"]: obj["shape"] for obj in result.spec["objects"]},
+        camera_K=K,
+        camera_pose=pose,
+    )
+
+
+def _image_cell(array: np.ndarray) -> dict[str, Any]:
+    return {"bytes": encode_png(array), "path": None}
+
+
+def _row(
+    spec: dict[str, Any],
+    sample: CleanSample,
+    aug_index: int,
+    split: str,
+    aug_seed: int | None,
+    aug_params: list[dict[str, Any]] | None,
+    spec_json: str,
+) -> dict[str, Any]:
+    height, width = sample.mask.shape
+    seed, index = spec["job_seed"], spec["render_index"]
+    return {
+        "sample_id": sample_id(seed, index, aug_index),
+        "render_id": render_id(seed, index),
+        "render_index": index,
+        "aug_index": aug_index,
+        "split": split,
+        "kind": spec["kind"],
+        "is_live": spec.get("is_live", True),
+        "width": width,
+        "height": height,
+        "image": _image_cell(sample.image),
+        "mask": _image_cell(sample.mask),
+        "depth": _image_cell(sample.depth_mm),
+        "depth_scale": DEPTH_SCALE_M,
+        "bbox": bbox_from_mask(sample.mask, PRIMARY_INSTANCE_ID),
+        "instances": instance_records(sample.mask, sample.classes),
+        "camera_K": sample.camera_K.tolist(),
+        "camera_pose": sample.camera_pose.tolist(),
+        "aug_seed": aug_seed,
+        "aug_params": json.dumps(aug_params) if aug_params is not None else None,
+        "spec": spec_json,
+    }
+
+
+def rows_for_render(
+    result: RenderResult, variants: int, augmenter: Augmenter | None, split_ratios: dict[str, float]
+) -> list[dict[str, Any]]:
+    """The clean row plus ``variants`` augmented rows, each seeded from (job seed, render index, aug index)."""
+    spec = result.spec
+    sample = clean_sample(result)
+    split = assign_split(spec["job_seed"], spec["render_index"], split_ratios)
+    spec_json = json.dumps(spec, sort_keys=True)
+    rows = [_row(spec, sample, 0, split, None, None, spec_json)]
+    if variants and augmenter is None:
+        raise ValueError("variants > 0 needs an augmenter")
+    for aug_index in range(1, variants + 1):
+        seed = variant_seed(spec["job_seed"], spec["render_index"], aug_index)
+        augmented, params = augmenter.augment(
+            AugmentInput(image=sample.image, mask=sample.mask, depth=sample.depth_mm), seed
+        )
+        variant = CleanSample(
+            augmented.image,
+            augmented.mask,
+            augmented.depth,
+            sample.classes,
+            sample.camera_K,
+            sample.camera_pose,
+        )
+        rows.append(_row(spec, variant, aug_index, split, seed, params, spec_json))
+    return rows

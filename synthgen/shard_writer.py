@@ -1,0 +1,79 @@
+"""Writes one Parquet shard atomically: a temporary file in the same folder, closed, then renamed into place."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synthgen.dataset_schema import COLUMN_NAMES, IMAGE_COLUMNS, dataset_schema
+
+log = logging.getLogger(__name__)
+
+TEMP_PREFIX = ".tmp-"
+LABEL_COMPRESSION = "zstd"
+
+
+@dataclass(frozen=True)
+class ShardRecord:
+    """What the manifest keeps about a finished shard."""
+
+    name: str
+    rows: int
+    bytes: int
+    sha256: str
+    render_start: int
+    render_stop: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
+            "renders": [self.render_start, self.render_stop],
+        }
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_shard(
+    rows: list[dict[str, Any]], path: Path, row_group_rows: int, render_range: tuple[int, int]
+) -> ShardRecord:
+    """Writes ``rows`` (dicts keyed by the schema's columns) to ``path``; never leaves a partial file there."""
+    schema = dataset_schema()
+    table = pa.Table.from_pydict({name: [row[name] for row in rows] for name in COLUMN_NAMES}, schema=schema)
+    temp_path = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
+    # PNG bytes are already compressed: compressing or dictionary-encoding them again only costs time.
+    compression = {name: ("NONE" if name in IMAGE_COLUMNS else LABEL_COMPRESSION) for name in COLUMN_NAMES}
+    dictionary_columns = [name for name in COLUMN_NAMES if name not in IMAGE_COLUMNS]
+    try:
+        with pq.ParquetWriter(
+            temp_path,
+            schema,
+            compression=compression,
+            use_dictionary=dictionary_columns,
+            write_statistics=True,
+        ) as writer:
+            writer.write_table(table, row_group_size=row_group_rows)
+        with open(temp_path, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp_path, path)
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
+    record = ShardRecord(path.name, table.num_rows, path.stat().st_size, file_sha256(path), *render_range)
+    log.debug("wrote %s (%d rows, %.1f MB)", path.name, record.rows, record.bytes / 1e6)
+    return record

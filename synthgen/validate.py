@@ -1,0 +1,79 @@
+"""``synthgen validate DIR``: every shard checked against the manifest (rows, checksum, schema)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synthgen.dataset_dir import DATA_DIR_NAME, read_manifest
+from synthgen.dataset_schema import dataset_schema
+from synthgen.shard_writer import file_sha256
+
+
+def _schema_problem(actual: pa.Schema, expected: pa.Schema) -> str | None:
+    if actual.names != expected.names:
+        missing = [n for n in expected.names if n not in actual.names]
+        extra = [n for n in actual.names if n not in expected.names]
+        return f"columns differ (missing {missing}, unexpected {extra})"
+    for name in expected.names:
+        if not actual.field(name).type.equals(expected.field(name).type):
+            return f"column {name!r} is {actual.field(name).type}, expected {expected.field(name).type}"
+    return None
+
+
+def validate_dataset(folder: Path) -> list[str]:
+    """Problems found, one line each; an empty list means the dataset is valid."""
+    manifest = read_manifest(folder)
+    problems: list[str] = []
+    data_dir = folder / DATA_DIR_NAME
+    expected_schema = dataset_schema()
+    listed = {entry["name"] for entry in manifest["shards"]}
+    sample_ids: set[str] = set()
+    rows = 0
+    for entry in manifest["shards"]:
+        path = data_dir / entry["name"]
+        where = f"{DATA_DIR_NAME}/{entry['name']}"
+        if not path.is_file():
+            problems.append(f"{where}: missing")
+            continue
+        if path.stat().st_size != entry["bytes"]:
+            problems.append(f"{where}: {path.stat().st_size} bytes, manifest says {entry['bytes']} (truncated?)")
+            continue
+        if file_sha256(path) != entry["sha256"]:
+            problems.append(f"{where}: sha256 differs from the manifest (corrupt or replaced)")
+            continue
+        try:
+            parquet = pq.ParquetFile(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            problems.append(f"{where}: not a readable Parquet file ({exc})")
+            continue
+        if parquet.metadata.num_rows != entry["rows"]:
+            problems.append(f"{where}: {parquet.metadata.num_rows} rows, manifest says {entry['rows']}")
+        schema_problem = _schema_problem(parquet.schema_arrow, expected_schema)
+        if schema_problem:
+            problems.append(f"{where}: {schema_problem}")
+            continue
+        ids = parquet.read(columns=["sample_id"]).column("sample_id").to_pylist()
+        duplicates = sample_ids.intersection(ids) | {i for i, n in Counter(ids).items() if n > 1}
+        if duplicates:
+            problems.append(f"{where}: duplicate sample_id(s) {sorted(duplicates)[:3]}")
+        sample_ids.update(ids)
+        rows += parquet.metadata.num_rows
+    if rows != manifest["rows"] and not problems:
+        problems.append(f"manifest: rows is {manifest['rows']} but the shards hold {rows}")
+    for path in sorted(data_dir.glob("*.parquet")) if data_dir.is_dir() else []:
+        if path.name not in listed:
+            problems.append(f"{DATA_DIR_NAME}/{path.name}: not listed in the manifest")
+    config = manifest.get("config", {})
+    per_shard = config.get("dataset", {}).get("renders_per_shard")
+    if per_shard:
+        planned = math.ceil(manifest["num_renders"] / per_shard)
+        if len(listed) != planned:
+            problems.append(f"manifest: {len(listed)} of {planned} planned shards are present (unfinished run?)")
+    if not manifest.get("complete"):
+        problems.append("manifest: the run that wrote this dataset has not finished (rerun it to resume)")
+    return problems

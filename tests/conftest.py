@@ -1,0 +1,35 @@
+"""Shared fixtures. Blender never runs in the pytest process itself: only in render worker subprocesses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from synthgen.config import JobConfig, load_config
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, cwd: Path = REPO, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Runs ``python -m synthgen ARGS`` as a user would; returns the finished process."""
+    return subprocess.run(
+        [sys.executable, "-m", "synthgen", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture
+def smoke_config(tmp_path: Path) -> JobConfig:
+    """The tiny 64x64 preset, written into a fresh folder."""
+    return load_config("smoke", overrides={"out": str(tmp_path / "dataset")})
+
+
+@pytest.fixture(scope="session")
+def rendered_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real dataset rendered by the command line (4 renders, 64x64, real Blender), shared read-only."""
+    out = tmp_path_factory.mktemp("e2e") / "smoke"
+    result = run_cli("render", "--preset", "smoke", "--out", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    return out
