@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _render(args: argparse.Namespace) -> int:
     from synthgen.config import load_config
+    from synthgen.dataset_dir import DatasetWriter
     from synthgen.pipeline import run_job
 
     overrides = {
@@ -89,6 +90,7 @@ def _render(args: argparse.Namespace) -> int:
     config = load_config(args.preset, args.config, overrides)
     if args.preset is None and args.config is None and args.out is None:
         raise UsageError("render: give --preset NAME or --config FILE (or at least --out DIR)")
+    dataset = DatasetWriter(config, overwrite=args.overwrite).open()  # folder checks come before any work
     log.info(
         "rendering %d renders x %d rows at %dx%d, %d spp, %d worker(s) into %s",
         config.num_renders,
@@ -113,7 +115,7 @@ def _render(args: argparse.Namespace) -> int:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total, rate=done / (time.perf_counter() - started))
 
-        summary = run_job(config, overwrite=args.overwrite, on_progress=on_progress)
+        summary = run_job(config, on_progress=on_progress, dataset=dataset)
     overhead = summary.seconds - summary.render_seconds / max(1, config.workers)
     console.print(
         f"[bold green]done[/]: {summary.rows} rows in {summary.shards} shard(s) "

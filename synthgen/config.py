@@ -152,7 +152,7 @@ class JobConfig(StrictModel):
 
     @model_validator(mode="after")
     def _variants_need_augmentation(self) -> JobConfig:
-        if self.variants > 0 and self.augment.preset == "none" and not self.augment.transforms:
+        if self.variants > 0 and self.augment.is_identity:
             raise ValueError(
                 f"variants={self.variants} needs an augmentation preset other than 'none' (set augment.preset)"
             )

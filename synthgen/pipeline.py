@@ -124,10 +124,18 @@ def render_shards(
     return records, render_seconds
 
 
-def run_job(config: JobConfig, overwrite: bool = False, on_progress: ProgressCallback | None = None) -> JobSummary:
-    """Renders a whole dataset into ``config.out`` (or finishes an interrupted one)."""
+def run_job(
+    config: JobConfig,
+    overwrite: bool = False,
+    on_progress: ProgressCallback | None = None,
+    dataset: DatasetWriter | None = None,
+) -> JobSummary:
+    """Renders a whole dataset into ``config.out`` (or finishes an interrupted one).
+
+    ``dataset`` is an output folder already opened (checked and locked) by the caller; the run releases it.
+    """
     started = time.perf_counter()
-    dataset = DatasetWriter(config, overwrite).open()
+    dataset = dataset or DatasetWriter(config, overwrite).open()
     try:
         plans = plan_shards(config)
         todo = [plan for plan in plans if plan.name not in dataset.shards]

@@ -78,7 +78,7 @@ def _row(
     aug_index: int,
     split: str,
     aug_seed: int | None,
-    aug_params: list[dict[str, Any]] | None,
+    aug_params: dict[str, Any] | None,
     spec_json: str,
 ) -> dict[str, Any]:
     height, width = sample.mask.shape

@@ -49,6 +49,32 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _leaf_paths(name: str, dtype: pa.DataType) -> list[str]:
+    """Parquet leaf column paths of an Arrow field (per-column options are keyed by these)."""
+    if pa.types.is_struct(dtype):
+        return [
+            p
+            for i in range(dtype.num_fields)
+            for p in _leaf_paths(f"{name}.{dtype.field(i).name}", dtype.field(i).type)
+        ]
+    if pa.types.is_list(dtype) or pa.types.is_fixed_size_list(dtype) or pa.types.is_large_list(dtype):
+        return _leaf_paths(f"{name}.list.element", dtype.value_type)
+    return [name]
+
+
+def _column_encodings(schema: pa.Schema) -> tuple[dict[str, str], list[str]]:
+    """PNG bytes are already compressed: compressing or dictionary-encoding them again only costs time."""
+    compression: dict[str, str] = {}
+    dictionary: list[str] = []
+    for field in schema:
+        for path in _leaf_paths(field.name, field.type):
+            is_image = field.name in IMAGE_COLUMNS
+            compression[path] = "NONE" if is_image else LABEL_COMPRESSION
+            if not is_image:
+                dictionary.append(path)
+    return compression, dictionary
+
+
 def write_shard(
     rows: list[dict[str, Any]], path: Path, row_group_rows: int, render_range: tuple[int, int]
 ) -> ShardRecord:
@@ -56,9 +82,7 @@ def write_shard(
     schema = dataset_schema()
     table = pa.Table.from_pydict({name: [row[name] for row in rows] for name in COLUMN_NAMES}, schema=schema)
     temp_path = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
-    # PNG bytes are already compressed: compressing or dictionary-encoding them again only costs time.
-    compression = {name: ("NONE" if name in IMAGE_COLUMNS else LABEL_COMPRESSION) for name in COLUMN_NAMES}
-    dictionary_columns = [name for name in COLUMN_NAMES if name not in IMAGE_COLUMNS]
+    compression, dictionary_columns = _column_encodings(schema)
     try:
         with pq.ParquetWriter(
             temp_path,

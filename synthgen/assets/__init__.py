@@ -1,0 +1,1 @@
+"""Third-party assets (meshes, rigs, textures) fetched and cached on demand."""
