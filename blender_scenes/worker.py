@@ -1,4 +1,4 @@
-"""Render worker process: imports Blender once, builds the scene once, renders batches of specs.
+"""Render worker process: imports Blender once, builds each scene type once, renders batches of specs.
 
 Started by ``synthgen.render_pool`` as ``python -m blender_scenes.worker --fd-in R --fd-out W``. Messages are
 pickled over those two pipes (Blender prints its own progress on stdout, so stdout cannot carry them):
@@ -20,41 +20,74 @@ from pathlib import Path
 from typing import Any
 
 import bpy
+import numpy as np
 
 from blender_scenes.render_setup import apply_render_settings, configure_engine, render_to_arrays
-from blender_scenes.tabletop import TabletopScene
+from blender_scenes.stage import Stage
 
 log = logging.getLogger("blender_scenes.worker")
 
 
+def _build_scene(scene_type: str, scene: bpy.types.Scene, stage: Stage) -> Any:
+    """Scene builders are imported lazily: a tabletop worker never loads the hand asset."""
+    if scene_type == "tabletop":
+        from blender_scenes.tabletop import TabletopScene
+
+        return TabletopScene(scene, stage)
+    if scene_type == "hands":
+        from blender_scenes.hand_scene import HandScene
+
+        return HandScene(scene, stage)
+    raise ValueError(f"scene_type: this worker cannot build {scene_type!r}")
+
+
 class SceneRenderer:
-    """One Blender scene per worker process, rebuilt never, changed per spec."""
+    """One Blender scene per worker process; each scene type's assets are built once and changed per spec."""
 
     def __init__(self, threads: int, scratch: Path) -> None:
         bpy.ops.wm.read_factory_settings(use_empty=True)
         self.scene = bpy.context.scene
         configure_engine(self.scene, threads)
-        self.tabletop = TabletopScene(self.scene)
+        self.stage = Stage(self.scene)
+        self.builders: dict[str, Any] = {}
         self.scratch = scratch
+
+    def _builder(self, scene_type: str) -> Any:
+        if scene_type not in self.builders:
+            self.builders[scene_type] = _build_scene(scene_type, self.scene, self.stage)
+        for name, builder in self.builders.items():
+            builder.set_visible(name == scene_type)
+        return self.builders[scene_type]
 
     def render(self, spec: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
+        builder = self._builder(spec["scene_type"])
         apply_render_settings(self.scene, spec["render"])
-        if spec["scene_type"] != "tabletop":
-            raise ValueError(f"scene_type: this worker cannot build {spec['scene_type']!r}")
-        self.tabletop.apply(spec)
+        builder.apply(spec)
         bpy.context.view_layer.update()
         applied = time.perf_counter()
         passes = render_to_arrays(self.scene, self.scratch)
-        rendered = time.perf_counter()
-        return {
+        render_s = time.perf_counter() - applied
+        result = {
             "image": passes["image"],
             "object_index": passes["object_index"],
             "depth": passes["depth"],
-            "camera": self.tabletop.camera_record(),
-            "instances": self.tabletop.instances(),
-            "timings": {"apply_s": applied - started, "render_s": rendered - applied},
+            "camera": self.stage.camera_record(),
+            **builder.labels(),
         }
+        nir = spec.get("nir")
+        if nir and nir.get("enabled"):
+            saved = builder.begin_nir(spec)
+            nir_started = time.perf_counter()
+            try:
+                nir_image = render_to_arrays(self.scene, self.scratch)["image"]
+            finally:
+                builder.end_nir(spec, saved)
+            render_s += time.perf_counter() - nir_started
+            # An NIR sensor is monochrome: the capture is the luminance of the rendered response.
+            result["nir"] = np.rint(nir_image.astype(np.float32) @ np.array([0.2126, 0.7152, 0.0722])).astype(np.uint8)
+        result["timings"] = {"apply_s": applied - started, "render_s": render_s}
+        return result
 
 
 def serve(conn_in: Connection, conn_out: Connection, threads: int) -> None:

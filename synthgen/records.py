@@ -36,6 +36,13 @@ class CleanSample:
     camera_pose: np.ndarray
 
 
+def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
+    """Instance id -> class name for the objects a spec puts in the scene."""
+    if spec["scene_type"] == "hands":
+        return {1: "hand"}
+    return {obj["instance_id"]: obj["shape"] for obj in spec["objects"]}
+
+
 def render_id(job_seed: int, render_index: int) -> str:
     return f"s{job_seed}-r{render_index:08d}"
 
@@ -62,7 +69,7 @@ def clean_sample(result: RenderResult) -> CleanSample:
         image=output["image"],
         mask=instance_mask(output["object_index"]),
         depth_mm=depth_to_millimetres(output["depth"]),
-        classes={obj["instance_id"]: obj["shape"] for obj in result.spec["objects"]},
+        classes=instance_classes(result.spec),
         camera_K=K,
         camera_pose=pose,
     )

@@ -1,0 +1,171 @@
+"""Physically based skin for the hand: subsurface scattering, palm creases and veins from per-identity maps,
+pores, nails, and a near-infrared mode.
+
+The palm maps live in one float image (R crease darkening, G crease height, B vein NIR absorption, A marks)
+addressed through the ``palm_uv`` UV map; ``palm_weight`` and ``nail_weight`` are per-vertex attributes made
+when the hand is built. ``nir_mode`` (0 or 1) switches the base colour to the NIR response: grey skin, dark
+veins, faint creases, weak surface texture.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bpy
+
+PALM_MAP_SIZE = 512
+
+
+def _math(
+    tree: bpy.types.NodeTree, operation: str, a: Any, b: Any = 0.0, name: str | None = None
+) -> bpy.types.NodeSocket:
+    node = tree.nodes.new("ShaderNodeMath")
+    node.operation = operation
+    if name:
+        node.name = name
+    for index, value in enumerate((a, b)):
+        if isinstance(value, bpy.types.NodeSocket):
+            tree.links.new(value, node.inputs[index])
+        else:
+            node.inputs[index].default_value = value
+    return node.outputs[0]
+
+
+def _mix_colour(tree: bpy.types.NodeTree, factor: Any, a: Any, b: Any) -> bpy.types.NodeSocket:
+    node = tree.nodes.new("ShaderNodeMix")
+    node.data_type = "RGBA"
+    colour_inputs = [s for s in node.inputs if s.type == "RGBA"]
+    for socket, value in ((node.inputs["Factor"], factor), (colour_inputs[0], a), (colour_inputs[1], b)):
+        if isinstance(value, bpy.types.NodeSocket):
+            tree.links.new(value, socket)
+        else:
+            socket.default_value = value
+    return next(s for s in node.outputs if s.type == "RGBA")
+
+
+def _value(tree: bpy.types.NodeTree, name: str, default: float) -> bpy.types.NodeSocket:
+    node = tree.nodes.new("ShaderNodeValue")
+    node.name = name
+    node.outputs[0].default_value = default
+    return node.outputs[0]
+
+
+def _rgb(tree: bpy.types.NodeTree, name: str, default: tuple[float, float, float]) -> bpy.types.NodeSocket:
+    node = tree.nodes.new("ShaderNodeRGB")
+    node.name = name
+    node.outputs[0].default_value = (*default, 1.0)
+    return node.outputs[0]
+
+
+def _attribute(tree: bpy.types.NodeTree, name: str) -> bpy.types.NodeSocket:
+    node = tree.nodes.new("ShaderNodeAttribute")
+    node.attribute_type = "GEOMETRY"
+    node.attribute_name = name
+    return node.outputs["Fac"]
+
+
+def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
+    material = bpy.data.materials.new("skin")
+    material.use_nodes = True
+    tree = material.node_tree
+    tree.nodes.clear()
+    bsdf = tree.nodes.new("ShaderNodeBsdfPrincipled")
+    bsdf.name = "bsdf"
+    bsdf.subsurface_method = "RANDOM_WALK_SKIN"
+    output = tree.nodes.new("ShaderNodeOutputMaterial")
+    tree.links.new(bsdf.outputs["BSDF"], output.inputs["Surface"])
+
+    nir_mode = _value(tree, "nir_mode", 0.0)
+    palm_weight = _attribute(tree, "palm_weight")
+    nail_weight = _attribute(tree, "nail_weight")
+
+    uv = tree.nodes.new("ShaderNodeUVMap")
+    uv.uv_map = "palm_uv"
+    maps = tree.nodes.new("ShaderNodeTexImage")
+    maps.name = "palm_maps"
+    maps.image = palm_image
+    maps.interpolation = "Linear"
+    maps.extension = "EXTEND"
+    tree.links.new(uv.outputs["UV"], maps.inputs["Vector"])
+    channels = tree.nodes.new("ShaderNodeSeparateColor")
+    tree.links.new(maps.outputs["Color"], channels.inputs["Color"])
+    crease_dark = _math(tree, "MULTIPLY", channels.outputs["Red"], palm_weight)
+    crease_height = _math(tree, "MULTIPLY", channels.outputs["Green"], palm_weight)
+    vein = _math(tree, "MULTIPLY", channels.outputs["Blue"], palm_weight)
+    marks = _math(tree, "MULTIPLY", maps.outputs["Alpha"], 1.0)
+
+    # Skin colour varies slowly over the hand (blood flow, pigment) and finely (pores).
+    coords = tree.nodes.new("ShaderNodeTexCoord")
+    mottle = tree.nodes.new("ShaderNodeTexNoise")
+    mottle.inputs["Scale"].default_value = 60.0
+    mottle.inputs["Detail"].default_value = 3.0
+    tree.links.new(coords.outputs["Object"], mottle.inputs["Vector"])
+    pores = tree.nodes.new("ShaderNodeTexVoronoi")
+    pores.name = "pores"
+    pores.inputs["Scale"].default_value = 2200.0
+    tree.links.new(coords.outputs["Object"], pores.inputs["Vector"])
+
+    albedo = _rgb(tree, "albedo", (0.6, 0.42, 0.33))
+    redness = _rgb(tree, "redness", (0.55, 0.25, 0.22))
+    flush = _math(tree, "MULTIPLY", mottle.outputs["Fac"], 0.35, name="flush_amount")
+    skin = _mix_colour(tree, flush, albedo, redness)
+    crease_strength = _value(tree, "crease_strength", 0.55)
+    darken = _math(tree, "MULTIPLY", crease_dark, crease_strength)
+    keep = _math(tree, "SUBTRACT", 1.0, darken)
+    skin_scaled = tree.nodes.new("ShaderNodeVectorMath")
+    skin_scaled.operation = "SCALE"
+    tree.links.new(skin, skin_scaled.inputs[0])
+    tree.links.new(keep, skin_scaled.inputs["Scale"])
+    mark_colour = _rgb(tree, "mark_colour", (0.25, 0.14, 0.1))
+    skin_rgb = _mix_colour(tree, marks, skin_scaled.outputs[0], mark_colour)
+    nail_colour = _rgb(tree, "nail_colour", (0.75, 0.55, 0.52))
+    skin_rgb = _mix_colour(tree, nail_weight, skin_rgb, nail_colour)
+
+    # Near infrared: skin is bright and nearly uniform, deoxygenated blood in the veins absorbs.
+    nir_albedo = _value(tree, "nir_albedo", 0.6)
+    vein_contrast = _value(tree, "vein_contrast", 0.45)
+    vein_keep = _math(tree, "SUBTRACT", 1.0, _math(tree, "MULTIPLY", vein, vein_contrast))
+    crease_keep_nir = _math(tree, "SUBTRACT", 1.0, _math(tree, "MULTIPLY", crease_dark, 0.12))
+    nir_grey = _math(tree, "MULTIPLY", _math(tree, "MULTIPLY", nir_albedo, vein_keep), crease_keep_nir)
+    nir_rgb = tree.nodes.new("ShaderNodeCombineColor")
+    for channel in ("Red", "Green", "Blue"):
+        tree.links.new(nir_grey, nir_rgb.inputs[channel])
+    base = _mix_colour(tree, nir_mode, skin_rgb, nir_rgb.outputs["Color"])
+    tree.links.new(base, bsdf.inputs["Base Color"])
+
+    # Relief: pores everywhere (weak in NIR), creases as grooves on the palm.
+    pore_strength = _math(
+        tree, "MULTIPLY", _math(tree, "SUBTRACT", 1.0, _math(tree, "MULTIPLY", nir_mode, 0.7)), 0.00004
+    )
+    height = _math(
+        tree, "ADD",
+        _math(tree, "MULTIPLY", pores.outputs["Distance"], pore_strength),
+        _math(tree, "MULTIPLY", crease_height, _value(tree, "crease_depth", 0.0004)),
+    )  # fmt: skip
+    bump = tree.nodes.new("ShaderNodeBump")
+    bump.name = "bump"
+    bump.inputs["Strength"].default_value = 1.0
+    bump.inputs["Distance"].default_value = 1.0
+    tree.links.new(height, bump.inputs["Height"])
+    tree.links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
+
+    roughness = _value(tree, "roughness", 0.5)
+    tree.links.new(
+        _math(tree, "SUBTRACT", roughness, _math(tree, "MULTIPLY", nail_weight, 0.3)), bsdf.inputs["Roughness"]
+    )
+    bsdf.inputs["Subsurface Weight"].default_value = 1.0
+    bsdf.inputs["Subsurface Radius"].default_value = (1.0, 0.35, 0.2)
+    bsdf.inputs["Subsurface Scale"].default_value = 0.004
+    bsdf.inputs["Specular IOR Level"].default_value = 0.5
+    return material
+
+
+def apply_skin(material: bpy.types.Material, skin: dict[str, Any], variation: dict[str, Any], nir: bool) -> None:
+    """Sets the identity's skin and the sample's variation; ``nir`` switches to the near-infrared response."""
+    nodes = material.node_tree.nodes
+    nodes["albedo"].outputs[0].default_value = (*skin["albedo_rgb"], 1.0)
+    nodes["roughness"].outputs[0].default_value = skin["roughness"] * variation.get("roughness_scale", 1.0)
+    nodes["nir_mode"].outputs[0].default_value = 1.0 if nir else 0.0
+    nodes["bsdf"].inputs["Subsurface Scale"].default_value = 0.004 * skin.get("sss_radius_scale", 1.0)
+    if "nail_rgb" in skin:
+        nodes["nail_colour"].outputs[0].default_value = (*skin["nail_rgb"], 1.0)

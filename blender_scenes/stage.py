@@ -1,0 +1,79 @@
+"""What every scene shares: the camera, the world light and a pool of area lights."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bpy
+import mathutils
+import numpy as np
+
+from synthgen.camera_math import look_at
+
+MAX_LIGHTS = 6
+
+
+def link(scene: bpy.types.Scene, obj: bpy.types.Object) -> bpy.types.Object:
+    scene.collection.objects.link(obj)
+    return obj
+
+
+def set_matrix(obj: bpy.types.Object, matrix: np.ndarray) -> None:
+    # A plain list of rows would be read column by column: build a Matrix from rows explicitly.
+    obj.matrix_world = mathutils.Matrix(np.asarray(matrix).tolist())
+
+
+class Stage:
+    """Camera, world and lights, built once; ``apply_*`` set them from a spec."""
+
+    def __init__(self, scene: bpy.types.Scene) -> None:
+        self.scene = scene
+        self.lights: list[bpy.types.Object] = []
+        for slot in range(MAX_LIGHTS):
+            light = link(scene, bpy.data.objects.new(f"light_{slot}", bpy.data.lights.new(f"light_{slot}", "AREA")))
+            light.hide_render = True
+            self.lights.append(light)
+        self.camera = link(scene, bpy.data.objects.new("camera", bpy.data.cameras.new("camera")))
+        scene.camera = self.camera
+        scene.world = bpy.data.worlds.new("world")
+        scene.world.use_nodes = True
+
+    def apply_lighting(self, lighting: dict[str, Any]) -> None:
+        world = lighting["world"]
+        background = self.scene.world.node_tree.nodes["Background"]
+        background.inputs["Color"].default_value = (*world["color"], 1.0)
+        background.inputs["Strength"].default_value = world["strength"]
+        specs = lighting["lights"]
+        if len(specs) > MAX_LIGHTS:
+            raise ValueError(f"lighting.lights: at most {MAX_LIGHTS}, got {len(specs)}")
+        for slot, light in enumerate(self.lights):
+            light.hide_render = slot >= len(specs)
+        for light, item in zip(self.lights, specs, strict=False):
+            light.data.energy = item["power_w"]
+            light.data.size = item["size_m"]
+            light.data.color = item["color"]
+            set_matrix(light, look_at(np.array(item["location"]), np.array(item["look_at"])))
+
+    def apply_camera(
+        self, location: np.ndarray, target: np.ndarray, roll_deg: float, focal_mm: float, sensor_mm: float
+    ) -> None:
+        data = self.camera.data
+        data.lens = focal_mm
+        data.sensor_width = sensor_mm
+        data.sensor_fit = "AUTO"
+        data.clip_start = 0.005
+        set_matrix(self.camera, look_at(location, target, roll_deg))
+
+    def camera_record(self) -> dict[str, Any]:
+        """What Blender itself says about the camera (labels are computed from this, not from the spec)."""
+        data = self.camera.data
+        return {
+            "matrix_world": np.array(self.camera.matrix_world).tolist(),
+            "lens_mm": data.lens,
+            "sensor_width_mm": data.sensor_width,
+            "sensor_height_mm": data.sensor_height,
+            "sensor_fit": data.sensor_fit,
+            "shift_x": data.shift_x,
+            "shift_y": data.shift_y,
+            "resolution": [self.scene.render.resolution_x, self.scene.render.resolution_y],
+        }
