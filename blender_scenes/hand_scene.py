@@ -16,12 +16,14 @@ import numpy as np
 from blender_scenes.hand_asset import HandAsset
 from blender_scenes.materials import SURFACE_FAMILIES, apply_surface, build_surface_material
 from blender_scenes.skin_material import PALM_MAP_SIZE, apply_skin, build_skin_material
+from blender_scenes.sleeve import build_sleeve, build_sleeve_material
 from blender_scenes.stage import Stage, link, set_matrix
 from synthgen.assets.makehuman_data import ensure_makehuman_data
 from synthgen.camera_math import horizontal_fov, look_at
 from synthgen.hands.palm_textures import render_palm_maps
 
 HAND_INSTANCE_ID = 1
+PALM_KEYPOINTS = [0, 1, 2, 5, 9, 13, 17]  # wrist, thumb base, finger MCPs
 BACKDROP_SIZE_M = 6.0
 
 
@@ -68,6 +70,7 @@ def add_palm_attributes(asset: HandAsset) -> None:
         * _smoothstep(-0.12, 0.0, v) * _smoothstep(-0.08, 0.02, 1.0 - v)
     )  # fmt: skip
     palm_weight = (facing_palm * inside).astype(np.float32)
+    palmar_weight = facing_palm.astype(np.float32)
 
     nail_weight = np.zeros(count, np.float32)
     radial = np.array([-1.0 if asset.side == "right" else 1.0, 0.0, 0.0])
@@ -86,7 +89,7 @@ def add_palm_attributes(asset: HandAsset) -> None:
         )
         nail_weight = np.maximum(nail_weight, (weight * near).astype(np.float32))
 
-    for name, values in (("palm_weight", palm_weight), ("nail_weight", nail_weight)):
+    for name, values in (("palm_weight", palm_weight), ("palmar_weight", palmar_weight), ("nail_weight", nail_weight)):
         attribute = mesh.attributes.get(name) or mesh.attributes.new(name, "FLOAT", "POINT")
         attribute.data.foreach_set("value", values)
     uv_layer = mesh.uv_layers.get("palm_uv") or mesh.uv_layers.new(name="palm_uv")
@@ -105,6 +108,8 @@ class HandScene:
         self.palm_image.colorspace_settings.name = "Non-Color"
         self.skin = build_skin_material(self.palm_image)
         self.hands: dict[str, tuple[tuple[tuple[str, float], ...], HandAsset]] = {}
+        self.sleeves: dict[str, bpy.types.Object] = {}
+        self.sleeve_material = build_sleeve_material()
         self.active: HandAsset | None = None
         backdrop_mesh = bpy.data.meshes.new("backdrop")
         half = BACKDROP_SIZE_M / 2.0
@@ -120,10 +125,9 @@ class HandScene:
 
     def set_visible(self, visible: bool) -> None:
         self.backdrop.hide_render = not visible
-        for _, asset in self.hands.values():
-            asset.mesh_object.hide_render = True
-        if visible and self.active is not None:
-            self.active.mesh_object.hide_render = False
+        for side, (_, asset) in self.hands.items():
+            asset.mesh_object.hide_render = not (visible and asset is self.active)
+            self.sleeves[side].hide_render = asset.mesh_object.hide_render
 
     # -- the hand ---------------------------------------------------------------------------------------------
     def _hand(self, side: str, shape: dict[str, float]) -> HandAsset:
@@ -132,15 +136,20 @@ class HandScene:
         if cached is not None and cached[0] == key:
             return cached[1]
         if cached is not None:  # a new identity shape: replace that side's asset, leaving nothing behind
-            old = cached[1]
-            meshes, armatures = old.mesh_object.data, old.armature_object.data
-            bpy.data.objects.remove(old.mesh_object)
-            bpy.data.objects.remove(old.armature_object)
-            bpy.data.meshes.remove(meshes)
-            bpy.data.armatures.remove(armatures)
+            old, sleeve = cached[1], self.sleeves.pop(side)
+            meshes = [old.mesh_object.data, sleeve.data]
+            armature = old.armature_object.data
+            for obj in (sleeve, old.mesh_object, old.armature_object):
+                bpy.data.objects.remove(obj)
+            for mesh in meshes:
+                bpy.data.meshes.remove(mesh)
+            bpy.data.armatures.remove(armature)
         asset = HandAsset.build(self.data_dir, side, shape=shape, name=f"hand_{side}")
         add_palm_attributes(asset)
         asset.mesh_object.data.materials.append(self.skin)
+        sleeve = build_sleeve(asset.mesh_object, asset.armature_object, f"sleeve_{side}")
+        sleeve.data.materials.append(self.sleeve_material)
+        self.sleeves[side] = sleeve
         asset.mesh_object.pass_index = HAND_INSTANCE_ID
         self.hands[side] = (key, asset)
         return asset
@@ -148,8 +157,10 @@ class HandScene:
     def apply(self, spec: dict[str, Any]) -> None:
         identity, hand = spec["identity"], spec["hand"]
         asset = self._hand(hand["side"], identity["shape"])
-        for _, other in self.hands.values():
+        for side, (_, other) in self.hands.items():
             other.mesh_object.hide_render = other is not asset
+            self.sleeves[side].hide_render = other is not asset
+        apply_surface(self.sleeve_material, spec["sleeve"])
         self.active = asset
         pose = hand["pose"]
         asset.set_pose({name: tuple(angles) for name, angles in pose["joints"].items()})
@@ -158,7 +169,7 @@ class HandScene:
         rotation[:3, :3] = _rotation_matrix(hand["rotation_deg"])
         set_matrix(asset.armature_object, rotation)
         self._apply_palm_maps(spec)
-        apply_skin(self.skin, identity["skin"], spec["variation"], nir=False)
+        apply_skin(self.skin, identity, spec["variation"], nir=False)
         self.stage.apply_lighting(spec["lighting"])
         self._apply_camera_and_backdrop(spec)
 
@@ -181,11 +192,12 @@ class HandScene:
         keypoints = self.active.keypoints_world()
         palm_centre, palm_normal = self.active.palm_center_and_normal()
         if camera["mode"] == "palm":
-            target = palm_centre
-            axis = palm_normal
+            # A palm scanner frames the palm and the finger bases; fingers may run out of the frame.
+            target, axis, framed = palm_centre, palm_normal, keypoints[PALM_KEYPOINTS]
         else:
             target = keypoints.mean(axis=0)
             axis = _rotation_matrix(spec["hand"]["rotation_deg"]) @ np.array(camera["view_dir_hand"])
+            framed = keypoints
         axis = axis / np.linalg.norm(axis)
         # Tilt the view away from the axis by `tilt_deg` towards `azimuth_deg` around it.
         helper = np.array([0.0, 0.0, 1.0]) if abs(axis[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
@@ -195,7 +207,7 @@ class HandScene:
         azimuth, tilt = math.radians(camera["azimuth_deg"]), math.radians(camera["tilt_deg"])
         direction = math.cos(tilt) * axis + math.sin(tilt) * (math.cos(azimuth) * side + math.sin(azimuth) * up)
         target = target + np.asarray(camera["target_offset_m"])
-        extent = float(np.max(np.linalg.norm(keypoints - target, axis=1))) + 0.015
+        extent = float(np.max(np.linalg.norm(framed - target, axis=1))) + 0.01
         fov = horizontal_fov(camera["focal_mm"], camera["sensor_mm"])
         distance = max(camera["min_distance_m"], extent / math.sin(camera["fill"] * fov / 2.0))
         location = target + distance * direction
@@ -230,7 +242,7 @@ class HandScene:
             light.hide_render = True
         self.sensor_light.hide_render = False
         self.scene.view_settings.view_transform = "Standard"
-        apply_skin(self.skin, spec["identity"]["skin"], spec["variation"], nir=True)
+        apply_skin(self.skin, spec["identity"], spec["variation"], nir=True)
         return saved
 
     def end_nir(self, spec: dict[str, Any], saved: dict[str, Any]) -> None:
@@ -239,7 +251,7 @@ class HandScene:
             light.hide_render = hidden
         self.sensor_light.hide_render = True
         self.scene.view_settings.view_transform = saved["view_transform"]
-        apply_skin(self.skin, spec["identity"]["skin"], spec["variation"], nir=False)
+        apply_skin(self.skin, spec["identity"], spec["variation"], nir=False)
 
     def labels(self) -> dict[str, Any]:
         assert self.active is not None

@@ -77,6 +77,7 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
 
     nir_mode = _value(tree, "nir_mode", 0.0)
     palm_weight = _attribute(tree, "palm_weight")
+    palmar_weight = _attribute(tree, "palmar_weight")
     nail_weight = _attribute(tree, "nail_weight")
 
     uv = tree.nodes.new("ShaderNodeUVMap")
@@ -105,7 +106,10 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     pores.inputs["Scale"].default_value = 2200.0
     tree.links.new(coords.outputs["Object"], pores.inputs["Vector"])
 
-    albedo = _rgb(tree, "albedo", (0.6, 0.42, 0.33))
+    # The palmar side carries much less melanin than the back of the hand.
+    albedo = _mix_colour(
+        tree, palmar_weight, _rgb(tree, "albedo", (0.6, 0.42, 0.33)), _rgb(tree, "palm_albedo", (0.65, 0.45, 0.38))
+    )
     redness = _rgb(tree, "redness", (0.55, 0.25, 0.22))
     flush = _math(tree, "MULTIPLY", mottle.outputs["Fac"], 0.35, name="flush_amount")
     skin = _mix_colour(tree, flush, albedo, redness)
@@ -140,7 +144,7 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     height = _math(
         tree, "ADD",
         _math(tree, "MULTIPLY", pores.outputs["Distance"], pore_strength),
-        _math(tree, "MULTIPLY", crease_height, _value(tree, "crease_depth", 0.0004)),
+        _math(tree, "MULTIPLY", crease_height, 0.001),  # the map holds millimetres
     )  # fmt: skip
     bump = tree.nodes.new("ShaderNodeBump")
     bump.name = "bump"
@@ -150,9 +154,12 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     tree.links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
 
     roughness = _value(tree, "roughness", 0.5)
+    nail_roughness = _value(tree, "nail_roughness", 0.3)
     tree.links.new(
-        _math(tree, "SUBTRACT", roughness, _math(tree, "MULTIPLY", nail_weight, 0.3)), bsdf.inputs["Roughness"]
-    )
+        _math(tree, "ADD", _math(tree, "MULTIPLY", roughness, _math(tree, "SUBTRACT", 1.0, nail_weight)),
+              _math(tree, "MULTIPLY", nail_roughness, nail_weight)),
+        bsdf.inputs["Roughness"],
+    )  # fmt: skip
     bsdf.inputs["Subsurface Weight"].default_value = 1.0
     bsdf.inputs["Subsurface Radius"].default_value = (1.0, 0.35, 0.2)
     bsdf.inputs["Subsurface Scale"].default_value = 0.004
@@ -160,12 +167,21 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     return material
 
 
-def apply_skin(material: bpy.types.Material, skin: dict[str, Any], variation: dict[str, Any], nir: bool) -> None:
-    """Sets the identity's skin and the sample's variation; ``nir`` switches to the near-infrared response."""
+def apply_skin(material: bpy.types.Material, identity: dict[str, Any], variation: dict[str, Any], nir: bool) -> None:
+    """Sets the identity's skin and nails and the sample's skin state; ``nir`` switches to the NIR response."""
     nodes = material.node_tree.nodes
-    nodes["albedo"].outputs[0].default_value = (*skin["albedo_rgb"], 1.0)
-    nodes["roughness"].outputs[0].default_value = skin["roughness"] * variation.get("roughness_scale", 1.0)
+    skin, nails, state = identity["skin"], identity["nails"], variation["skin_state"]
+    nodes["albedo"].outputs[0].default_value = (*skin["albedo_linear"], 1.0)
+    nodes["palm_albedo"].outputs[0].default_value = (*skin["palm_albedo_linear"], 1.0)
+    nodes["roughness"].outputs[0].default_value = min(0.95, max(0.05, skin["roughness"] + state["roughness_offset"]))
+    nodes["nir_albedo"].outputs[0].default_value = skin["nir_albedo"]
+    nodes["vein_contrast"].outputs[0].default_value = identity["veins"]["contrast"] * variation["vein_contrast_scale"]
     nodes["nir_mode"].outputs[0].default_value = 1.0 if nir else 0.0
-    nodes["bsdf"].inputs["Subsurface Scale"].default_value = 0.004 * skin.get("sss_radius_scale", 1.0)
-    if "nail_rgb" in skin:
-        nodes["nail_colour"].outputs[0].default_value = (*skin["nail_rgb"], 1.0)
+    bsdf = nodes["bsdf"]
+    bsdf.inputs["Subsurface Radius"].default_value = skin["subsurface_radius_mm"]
+    bsdf.inputs["Subsurface Scale"].default_value = 0.001 * skin["subsurface_scale"]  # radii are millimetres
+    bsdf.inputs["Specular IOR Level"].default_value = 0.5 * state["specular_scale"]
+    polish = nails.get("polish")
+    nail = polish or nails
+    nodes["nail_colour"].outputs[0].default_value = (*nail["colour_linear"], 1.0)
+    nodes["nail_roughness"].outputs[0].default_value = max(0.05, 1.0 - nail["gloss"])

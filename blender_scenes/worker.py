@@ -78,11 +78,13 @@ class SceneRenderer:
         nir = spec.get("nir")
         if nir and nir.get("enabled"):
             saved = builder.begin_nir(spec)
+            self.scene.cycles.samples = nir["spp"]
             nir_started = time.perf_counter()
             try:
                 nir_image = render_to_arrays(self.scene, self.scratch)["image"]
             finally:
                 builder.end_nir(spec, saved)
+                self.scene.cycles.samples = spec["render"]["spp"]
             render_s += time.perf_counter() - nir_started
             # An NIR sensor is monochrome: the capture is the luminance of the rendered response.
             result["nir"] = np.rint(nir_image.astype(np.float32) @ np.array([0.2126, 0.7152, 0.0722])).astype(np.uint8)

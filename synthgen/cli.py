@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     source = render.add_mutually_exclusive_group()
     source.add_argument("--preset", help="a built-in preset (see `synthgen presets`)")
     source.add_argument("--config", type=Path, help="a YAML config file (may name a preset to extend)")
-    render.add_argument("--out", type=Path, help="output folder (default outputs/PRESET)")
+    render.add_argument("--out", help="output folder or URL: s3://bucket/prefix, file://... (default outputs/PRESET)")
     render.add_argument("--num-renders", type=_int, help="renders to make")
     render.add_argument("--variants", type=_int, help="augmented rows per render (needs augment.preset)")
     render.add_argument("--augment", help="augmentation preset: none, light, medium, heavy, sensor")
@@ -64,11 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect", help="counts, distributions and a contact sheet of a dataset")
     inspect.add_argument("dataset", type=Path)
     inspect.add_argument("--samples", type=_int, default=16, help="images on the contact sheet")
+    inspect.add_argument(
+        "--min-identity-renders", type=_int, default=5, help="warn about identities with fewer renders than this"
+    )
 
     validate = commands.add_parser("validate", help="check every shard against the manifest")
-    validate.add_argument("dataset", type=Path)
+    validate.add_argument("dataset", help="a dataset folder or URL (s3://..., file://...)")
 
     commands.add_parser("presets", help="list the built-in presets")
+
+    bench = commands.add_parser("bench", help="render overhead, naive baseline, augmentation, loading, memory")
+    bench.add_argument("--quick", action="store_true", help="a few minutes on a CI-sized machine")
+    bench.add_argument("--scratch", type=Path, help="keep the benchmark's datasets in this folder")
     return parser
 
 
@@ -122,7 +129,7 @@ def _render(args: argparse.Namespace) -> int:
         f"({summary.shards_written} written, {summary.shards_kept} kept from an earlier run) "
         f"in {summary.seconds:.1f}s; Cycles {summary.render_seconds:.1f}s across workers, "
         f"other {max(0.0, overhead):.1f}s; worker restarts {summary.worker_restarts}\n"
-        f"      -> {Path(summary.out).resolve()}"
+        f"      -> {summary.out if '://' in summary.out else Path(summary.out).resolve()}"
     )
     return 0
 
@@ -130,9 +137,10 @@ def _render(args: argparse.Namespace) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     from synthgen.inspect_report import inspect_dataset
 
-    report = inspect_dataset(args.dataset, samples=args.samples)
+    report = inspect_dataset(args.dataset, samples=args.samples, min_identity_renders=args.min_identity_renders)
     console.print(report.text)
     console.print(f"contact sheet -> {report.contact_sheet}")
+    console.print(f"report -> {report.html}")
     return 0
 
 
@@ -145,6 +153,13 @@ def _validate(args: argparse.Namespace) -> int:
             console.print(f"[red]invalid[/]: {problem}", highlight=False)
         return 1
     console.print(f"[green]valid[/]: {args.dataset}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from synthgen.bench.suite import main as run_bench
+
+    run_bench(quick=args.quick, scratch=args.scratch)
     return 0
 
 
@@ -163,7 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False, show_time=False)],
     )
-    handler = {"render": _render, "inspect": _inspect, "validate": _validate, "presets": _presets}[args.command]
+    handler = {"render": _render, "inspect": _inspect, "validate": _validate, "presets": _presets, "bench": _bench}[
+        args.command
+    ]
     try:
         return handler(args)
     except SynthgenError as exc:

@@ -105,6 +105,73 @@ class TabletopScene(StrictModel):
         return value
 
 
+class HandCameraSampling(StrictModel):
+    """Palm mode aims at the palm along its normal (a palm scanner); orbit mode views the hand from anywhere."""
+
+    mode: Literal["palm", "orbit"] = "palm"
+    focal_mm: FloatRange = (24.0, 40.0)
+    sensor_mm: float = Field(36.0, gt=0)
+    tilt_deg: FloatRange = Field((0.0, 20.0), description="palm mode: angle between the view and the palm normal")
+    fill: FloatRange = Field((0.75, 0.95), description="share of the field of view the hand's extent fills")
+    roll_deg: FloatRange = (-20.0, 20.0)
+    min_distance_m: float = Field(0.08, gt=0)
+
+    _ranges = field_validator("focal_mm", "tilt_deg", "fill", "roll_deg")(_check_range)
+
+
+class NirSettings(StrictModel):
+    """A monochrome near-infrared capture lit by the sensor's own LEDs, rendered beside the RGB image."""
+
+    enabled: bool = False
+    power_w_at_1m: FloatRange = Field((5.0, 9.0), description="LED power, scaled by distance squared")
+    spp_share: float = Field(0.5, gt=0, le=1, description="NIR samples per pixel as a share of render.spp")
+    ambient: FloatRange = Field((0.0, 0.02), description="world light strength during the NIR capture")
+
+    _ranges = field_validator("power_w_at_1m", "ambient")(_check_range)
+
+
+class HandsScene(StrictModel):
+    """Posed MakeHuman hands of seeded identities, before a backdrop (``kind`` = "hand")."""
+
+    type: Literal["hands"] = "hands"
+    identities: int = Field(100, ge=1, le=10_000_000, description="distinct hand identities")
+    samples_per_identity: int = Field(10, ge=1, le=100_000)
+    pose_families: dict[str, float] = Field(
+        {"open_palm": 3.0, "relaxed": 1.0, "pointing": 1.0, "pinch": 1.0, "fist": 1.0, "grasp": 1.0, "natural": 2.0},
+        description="relative weights of the pose families",
+    )
+    camera: HandCameraSampling = HandCameraSampling()
+    lights: LightSampling = LightSampling(power_w=(8.0, 50.0))
+    backdrops: list[Literal["wood", "tiles", "concrete", "fabric", "marble"]] = [
+        "wood",
+        "tiles",
+        "concrete",
+        "fabric",
+        "marble",
+    ]
+    backdrop_distance_m: FloatRange = (0.15, 0.8)
+    world_only_share: float = Field(0.15, ge=0, le=1, description="share of samples with no backdrop")
+    nir: NirSettings = NirSettings()
+
+    _ranges = field_validator("backdrop_distance_m")(_check_range)
+
+    @field_validator("pose_families")
+    @classmethod
+    def _known_families(cls, value: dict[str, float]) -> dict[str, float]:
+        from synthgen.hands.pose import POSE_FAMILIES
+
+        unknown = sorted(set(value) - set(POSE_FAMILIES))
+        if unknown:
+            raise ValueError(f"unknown pose families {unknown} (choose from {', '.join(POSE_FAMILIES)})")
+        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+            raise ValueError(f"weights must be >= 0 with a positive sum, got {value}")
+        return value
+
+
+SceneConfig = Annotated[TabletopScene | HandsScene, Field(discriminator="type")]
+SCENE_TYPES = ("tabletop", "hands")
+
+
 class DatasetSettings(StrictModel):
     renders_per_shard: int = Field(100, ge=1, le=100_000)
     row_group_rows: int = Field(100, ge=1, le=10_000)
@@ -125,13 +192,18 @@ class JobConfig(StrictModel):
     seed: int = Field(0, ge=0, lt=2**63)
     num_renders: int = Field(24, ge=1, le=100_000_000)
     variants: int = Field(0, ge=0, le=1000, description="augmented rows added per render")
-    out: Path = Path("outputs/default")
+    out: str = Field("outputs/default", min_length=1, description="a folder, or a URL: file://, s3://, memory://")
     resolution: tuple[int, int] = (256, 256)
     workers: int = Field(1, ge=1, le=256)
     render: RenderSettings = RenderSettings()
-    scene: TabletopScene = TabletopScene()
+    scene: SceneConfig = TabletopScene()
     dataset: DatasetSettings = DatasetSettings()
     augment: AugmentConfig = AugmentConfig()
+
+    @field_validator("out", mode="before")
+    @classmethod
+    def _path_to_text(cls, value: Any) -> Any:
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
 
     @field_validator("resolution", mode="before")
     @classmethod
@@ -149,6 +221,37 @@ class JobConfig(StrictModel):
             if not MIN_RESOLUTION <= px <= MAX_RESOLUTION:
                 raise ValueError(f"each side must be {MIN_RESOLUTION}..{MAX_RESOLUTION} px, got {list(value)}")
         return value
+
+    @field_validator("scene", mode="before")
+    @classmethod
+    def _scene_type_defaults_to_tabletop(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "type" not in value:
+            return {"type": "tabletop", **value}
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renders_from_identities(cls, data: Any) -> Any:
+        """A hands job renders identities x samples_per_identity unless num_renders says otherwise."""
+        if isinstance(data, dict) and "num_renders" not in data:
+            scene = data.get("scene")
+            if isinstance(scene, dict) and scene.get("type") == "hands":
+                defaults = HandsScene.model_fields
+                identities = scene.get("identities", defaults["identities"].default)
+                per_identity = scene.get("samples_per_identity", defaults["samples_per_identity"].default)
+                if isinstance(identities, int) and isinstance(per_identity, int):
+                    data = {**data, "num_renders": identities * per_identity}
+        return data
+
+    @model_validator(mode="after")
+    def _identities_cover_the_renders(self) -> JobConfig:
+        if isinstance(self.scene, HandsScene):
+            capacity = self.scene.identities * self.scene.samples_per_identity
+            if self.num_renders > capacity:
+                raise ValueError(
+                    f"num_renders={self.num_renders} exceeds scene.identities x scene.samples_per_identity = {capacity}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _variants_need_augmentation(self) -> JobConfig:
@@ -220,7 +323,9 @@ def format_validation_error(exc: ValidationError, source: str = "config") -> str
     """One line naming each bad field and its value."""
     parts = []
     for err in exc.errors():
-        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        # pydantic names the chosen scene type inside the location (scene.hands.camera): users never wrote it.
+        loc = [p for i, p in enumerate(err["loc"]) if not (i == 1 and err["loc"][0] == "scene" and p in SCENE_TYPES)]
+        field = ".".join(str(p) for p in loc) or "(top level)"
         if err["type"] == "extra_forbidden":
             parts.append(f"{field}: unknown key")
             continue

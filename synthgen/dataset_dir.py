@@ -2,139 +2,156 @@
 
 Layout: ``OUT/manifest.json``, ``OUT/data/shard-NNNNN.parquet``, ``OUT/contact_sheet.png`` (from ``inspect``)
 and ``OUT/.synthgen.lock``. synthgen only ever deletes files it wrote: those the manifest lists, its own
-temporary files and shard names in ``OUT/data``.
+temporary files and shard names in ``OUT/data``. ``OUT`` is a local folder or a filesystem URL (``s3://...``,
+``file://...``, ``memory://...``): every file operation goes through ``synthgen.storage.DatasetStore``.
 """
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import json
 import logging
 import os
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from synthgen import __version__
 from synthgen.config import JobConfig
+from synthgen.dataset_lock import LOCK_NAME, DatasetLock, take_lock
 from synthgen.dataset_schema import SCHEMA_VERSION
 from synthgen.errors import UsageError
-from synthgen.shard_writer import TEMP_PREFIX, ShardRecord, file_sha256
+from synthgen.shard_writer import TEMP_PREFIX, ShardRecord
+from synthgen.storage import DatasetStore
 
 log = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.json"
 DATA_DIR_NAME = "data"
-LOCK_NAME = ".synthgen.lock"
 CONTACT_SHEET_NAME = "contact_sheet.png"
 FORMAT_NAME = "synthgen-dataset"
 SHARD_NAME_PATTERN = re.compile(r"shard-\d{5}\.parquet")
-OWN_TOP_LEVEL = {MANIFEST_NAME, DATA_DIR_NAME, LOCK_NAME, CONTACT_SHEET_NAME}
+CARD_NAME = "README.md"  # the dataset card, written at the end of a run
+REPORT_DIR_NAME = "report"  # `synthgen inspect` writes report/index.html
+REPORT_PAGE_NAME = "index.html"
+OWN_TOP_LEVEL = {MANIFEST_NAME, DATA_DIR_NAME, LOCK_NAME, CONTACT_SHEET_NAME, CARD_NAME, REPORT_DIR_NAME}
 
 
 def shard_name(index: int) -> str:
     return f"shard-{index:05d}.parquet"
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a dataset folder; UsageError (exit 2) when the folder is not a synthgen dataset."""
-    path = folder / MANIFEST_NAME
-    if not folder.is_dir():
-        raise UsageError(f"dataset: {str(folder)!r} is not a folder")
+def read_manifest(folder: Path | str | DatasetStore) -> dict[str, Any]:
+    """The manifest of a dataset (a folder, a URL or a store); UsageError (exit 2) when it is not a synthgen
+    dataset."""
+    store = folder if isinstance(folder, DatasetStore) else DatasetStore(folder, field="dataset")
+    shown = store.location
+    if store.is_local and not store.is_dir():
+        raise UsageError(f"dataset: {shown!r} is not a folder")
     try:
-        manifest = json.loads(path.read_text())
+        manifest = json.loads(store.read_bytes(MANIFEST_NAME))
     except FileNotFoundError:
-        raise UsageError(f"dataset: {str(folder)!r} is not a synthgen dataset (no {MANIFEST_NAME})") from None
+        raise UsageError(f"dataset: {shown!r} is not a synthgen dataset (no {MANIFEST_NAME})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"dataset: {path} is not valid JSON ({exc})") from None
+        raise UsageError(f"dataset: {store.where(MANIFEST_NAME)} is not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise UsageError(f"dataset: cannot read {store.where(MANIFEST_NAME)} ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
-        raise UsageError(f"dataset: {path} is not a synthgen manifest (format is not {FORMAT_NAME!r})")
+        raise UsageError(
+            f"dataset: {store.where(MANIFEST_NAME)} is not a synthgen manifest (format is not {FORMAT_NAME!r})"
+        )
     return manifest
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
-    temp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
-    os.replace(temp, path)
+    DatasetStore(path.parent).write_atomic(path.name, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode())
 
 
 class DatasetWriter:
-    """Owns an output folder for one run: validates it, locks it, keeps the manifest current."""
+    """Owns an output folder for one run: validates it, locks it, keeps the manifest current.
+
+    ``record_shard`` and ``write_manifest`` are serialised by a lock, so concurrent tasks in one process may
+    record their shards; tasks in other processes (Dask) write shards through ``store`` and return their
+    ``ShardRecord`` for the owner of the writer to record.
+    """
 
     def __init__(self, config: JobConfig, overwrite: bool = False) -> None:
         self.config = config
-        self.root = Path(config.out)
-        self.data_dir = self.root / DATA_DIR_NAME
+        self.store = DatasetStore(config.out)  # an unusable URL fails here, before any work
+        self.root: Path | None = self.store.local_path() if self.store.is_local else None  # local folders only
+        self.data_dir: Path | None = self.root / DATA_DIR_NAME if self.root else None
         self.overwrite = overwrite
         self.shards: dict[str, ShardRecord] = {}
-        self._lock_handle: Any = None
+        self._lock: DatasetLock | None = None
+        self._manifest_lock = threading.RLock()
 
     # -- opening ---------------------------------------------------------------------------------------------
     def open(self) -> DatasetWriter:
         """Checks the folder (before any work), takes the lock and finds the shards that can be kept."""
-        root = self.root
-        if root.exists() and not root.is_dir():
-            raise UsageError(f"out: {str(root)!r} exists and is not a folder")
-        existing = sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+        store, shown = self.store, self.store.where()
+        try:
+            exists_as_file = store.is_file("")
+            existing = store.list_names() if store.is_dir() else []
+        except OSError as exc:
+            raise UsageError(f"out: cannot read {shown!r} ({getattr(exc, 'strerror', None) or exc})") from None
+        if exists_as_file:
+            raise UsageError(f"out: {shown!r} exists and is not a folder")
         manifest = None
         if MANIFEST_NAME in existing:
-            manifest = read_manifest(root)
+            manifest = read_manifest(store)
         elif existing and existing != [LOCK_NAME]:
-            shown = ", ".join(existing[:3]) + (", ..." if len(existing) > 3 else "")
+            listed = ", ".join(existing[:3]) + (", ..." if len(existing) > 3 else "")
             raise UsageError(
-                f"out: {str(root)!r} is not empty and is not a synthgen dataset (found {shown}); "
+                f"out: {shown!r} is not empty and is not a synthgen dataset (found {listed}); "
                 "choose an empty or new folder"
             )
         try:
-            root.mkdir(parents=True, exist_ok=True)
-            self.data_dir.mkdir(exist_ok=True)
+            store.make_dirs(DATA_DIR_NAME)
         except OSError as exc:
-            raise UsageError(f"out: cannot create {str(root)!r} ({exc.strerror})") from None
-        if not os.access(root, os.W_OK):
-            raise UsageError(f"out: {str(root)!r} is not writable")
-        self._take_lock()
-        if manifest is not None:
-            if manifest.get("fingerprint") == self.config.content_fingerprint():
-                self._keep_valid_shards(manifest)
-            elif self.overwrite:
-                self._remove_own_files(manifest)
-            else:
-                self.release()
-                raise UsageError(
-                    f"out: {str(root)!r} holds a different dataset (seed {manifest.get('seed')}, "
-                    f"{manifest.get('num_renders')} renders, fingerprint {manifest.get('fingerprint')}); "
-                    "pass --overwrite to replace it, or choose another --out"
-                )
-        self._remove_temp_files()
-        self.write_manifest(complete=False)
+            raise UsageError(f"out: cannot create {shown!r} ({getattr(exc, 'strerror', None) or exc})") from None
+        if self.root is not None and not os.access(self.root, os.W_OK):
+            raise UsageError(f"out: {shown!r} is not writable")
+        try:
+            self._lock = take_lock(store)
+        except OSError as exc:
+            raise UsageError(f"out: cannot lock {shown!r} ({getattr(exc, 'strerror', None) or exc})") from None
+        try:  # from here on the lock is ours: release it on any failure
+            if manifest is not None:
+                if manifest.get("fingerprint") == self.config.content_fingerprint():
+                    self._keep_valid_shards(manifest)
+                elif self.overwrite:
+                    self._remove_own_files(manifest)
+                else:
+                    raise UsageError(
+                        f"out: {shown!r} holds a different dataset (seed {manifest.get('seed')}, "
+                        f"{manifest.get('num_renders')} renders, fingerprint {manifest.get('fingerprint')}); "
+                        "pass --overwrite to replace it, or choose another --out"
+                    )
+            self._remove_temp_files()
+            self.write_manifest(complete=False)
+        except BaseException:
+            self.release()
+            raise
         return self
 
-    def _take_lock(self) -> None:
-        handle = open(self.root / LOCK_NAME, "a+")  # noqa: SIM115 (held open for the whole run)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise UsageError(f"out: another synthgen run ({holder}) is writing to {str(self.root)!r}") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        self._lock_handle = handle
-
     def release(self) -> None:
-        if self._lock_handle is not None:
-            fcntl.flock(self._lock_handle, fcntl.LOCK_UN)
-            self._lock_handle.close()
-            self._lock_handle = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _shard_matches(self, entry: dict[str, Any]) -> bool:
+        relative = f"{DATA_DIR_NAME}/{entry['name']}"
+        return (
+            self.store.is_file(relative)
+            and self.store.size(relative) == entry["bytes"]
+            and self.store.sha256(relative) == entry["sha256"]
+        )
 
     def _keep_valid_shards(self, manifest: dict[str, Any]) -> None:
         for entry in manifest.get("shards", []):
-            path = self.data_dir / entry["name"]
-            if path.is_file() and path.stat().st_size == entry["bytes"] and file_sha256(path) == entry["sha256"]:
+            if self._shard_matches(entry):
                 self.shards[entry["name"]] = ShardRecord(
                     entry["name"], entry["rows"], entry["bytes"], entry["sha256"], *entry["renders"]
                 )
@@ -147,45 +164,56 @@ class DatasetWriter:
             log.info("resuming: %d finished shard(s) kept", len(self.shards))
 
     def _remove_own_files(self, manifest: dict[str, Any]) -> None:
-        log.info("--overwrite: removing the previous dataset's files from %s", self.root)
+        log.info("--overwrite: removing the previous dataset's files from %s", self.store.where())
+        store = self.store
         for entry in manifest.get("shards", []):
-            (self.data_dir / entry["name"]).unlink(missing_ok=True)
-        for path in self.data_dir.iterdir():
-            if SHARD_NAME_PATTERN.fullmatch(path.name):
-                path.unlink()
-        (self.root / CONTACT_SHEET_NAME).unlink(missing_ok=True)
+            store.delete(f"{DATA_DIR_NAME}/{entry['name']}")
+        for name in store.list_names(DATA_DIR_NAME):
+            if SHARD_NAME_PATTERN.fullmatch(name):
+                store.delete(f"{DATA_DIR_NAME}/{name}")
+        store.delete(CONTACT_SHEET_NAME)
+        store.delete(CARD_NAME)
+        store.delete(f"{REPORT_DIR_NAME}/{REPORT_PAGE_NAME}")
+        if self.root is not None:
+            with contextlib.suppress(OSError):  # only when empty: anything else in there is not ours
+                (self.root / REPORT_DIR_NAME).rmdir()
 
     def _remove_temp_files(self) -> None:
-        for folder in (self.root, self.data_dir):
-            for path in folder.glob(f"{TEMP_PREFIX}*"):
-                path.unlink(missing_ok=True)
+        for folder in ("", DATA_DIR_NAME):
+            for name in self.store.list_names(folder):
+                if name.startswith(TEMP_PREFIX):
+                    self.store.delete(f"{folder}/{name}" if folder else name)
 
     # -- progress --------------------------------------------------------------------------------------------
-    def shard_path(self, name: str) -> Path:
-        return self.data_dir / name
+    def shard_path(self, name: str) -> str:
+        """A shard's path relative to the dataset root (for ``store``)."""
+        return f"{DATA_DIR_NAME}/{name}"
 
     def record_shard(self, record: ShardRecord) -> None:
-        self.shards[record.name] = record
-        self.write_manifest(complete=False)
+        with self._manifest_lock:
+            self.shards[record.name] = record
+            self.write_manifest(complete=False)
 
     def write_manifest(self, complete: bool) -> None:
+        with self._manifest_lock:
+            self._write_manifest(complete)
+
+    def _write_manifest(self, complete: bool) -> None:
         config = self.config
         shards = [self.shards[name].to_json() for name in sorted(self.shards)]
-        write_json_atomic(
-            self.root / MANIFEST_NAME,
-            {
-                "format": FORMAT_NAME,
-                "schema_version": SCHEMA_VERSION,
-                "synthgen_version": __version__,
-                "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "complete": complete,
-                "seed": config.seed,
-                "num_renders": config.num_renders,
-                "variants": config.variants,
-                "fingerprint": config.content_fingerprint(),
-                "rows": sum(s["rows"] for s in shards),
-                "num_shards": len(shards),
-                "shards": shards,
-                "config": config.model_dump(mode="json"),
-            },
-        )
+        manifest = {
+            "format": FORMAT_NAME,
+            "schema_version": SCHEMA_VERSION,
+            "synthgen_version": __version__,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "complete": complete,
+            "seed": config.seed,
+            "num_renders": config.num_renders,
+            "variants": config.variants,
+            "fingerprint": config.content_fingerprint(),
+            "rows": sum(s["rows"] for s in shards),
+            "num_shards": len(shards),
+            "shards": shards,
+            "config": config.model_dump(mode="json"),
+        }
+        self.store.write_atomic(MANIFEST_NAME, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode())

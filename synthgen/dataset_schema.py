@@ -15,7 +15,7 @@ import pyarrow as pa
 SCHEMA_VERSION = 1
 
 IMAGE_STRUCT = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
-IMAGE_COLUMNS = ("image", "mask", "depth")
+IMAGE_COLUMNS = ("image", "mask", "depth", "nir")
 
 
 def _value(dtype: str) -> dict[str, Any]:
@@ -74,6 +74,15 @@ COLUMNS: list[tuple[str, pa.DataType, dict[str, Any]]] = [
         pa.list_(pa.list_(pa.float32(), 4), 4),
         _fixed_list(_fixed_list(_value("float32"), 4), 4),
     ),
+    # Hand labels (null for rows without a hand). Keypoints in the 21-point order of docs/dataset-format.md.
+    ("identity_id", pa.int64(), _value("int64")),
+    ("handedness", pa.string(), _value("string")),
+    ("pose_family", pa.string(), _value("string")),
+    ("keypoints_2d", pa.list_(pa.list_(pa.float32(), 2)), _list(_fixed_list(_value("float32"), 2))),
+    ("keypoints_3d", pa.list_(pa.list_(pa.float32(), 3)), _list(_fixed_list(_value("float32"), 3))),
+    ("keypoints_visible", pa.list_(pa.bool_()), _list(_value("bool"))),
+    ("palm_roi", pa.list_(pa.float32()), _list(_value("float32"))),
+    ("nir", IMAGE_STRUCT, {"_type": "Image"}),
     ("aug_seed", pa.int64(), _value("int64")),
     ("aug_params", pa.string(), _value("string")),
     ("spec", pa.string(), _value("string")),

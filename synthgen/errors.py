@@ -19,3 +19,7 @@ class RenderFailed(SynthgenError):
 
 class DatasetInvalid(SynthgenError):
     """A dataset folder does not match its manifest."""
+
+
+class StorageError(SynthgenError):
+    """The output cannot be written (disk full, read-only, gone): finished shards are kept, a rerun resumes."""

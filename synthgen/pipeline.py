@@ -2,6 +2,10 @@
 
 plan shards -> sample specs -> render them through the worker pool -> rows (clean + augmented) -> write each
 shard atomically -> keep the manifest current. A rerun of the same job resumes: finished shards are kept.
+
+The command line streams every shard through one pool (``run_job`` -> ``render_shards``), so no worker idles at
+a shard boundary. The Prefect flow (``flows/generate.py``) runs one task per shard, each calling
+``render_shard`` with its own pool; both end in the same code that turns renders into rows and writes a shard.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from typing import Any
 
 from synthgen.augment import Augmenter
 from synthgen.config import JobConfig
-from synthgen.dataset_dir import DatasetWriter, shard_name
+from synthgen.data.card import write_dataset_card_or_warn
+from synthgen.dataset_dir import DATA_DIR_NAME, DatasetWriter, shard_name
 from synthgen.records import rows_for_render
 from synthgen.render_pool import RenderPool
 from synthgen.samplers import sample_spec
 from synthgen.shard_writer import ShardRecord, write_shard
+from synthgen.storage import DatasetStore
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +69,13 @@ def plan_shards(config: JobConfig) -> list[ShardPlan]:
     return [ShardPlan(i, i * per_shard, min(config.num_renders, (i + 1) * per_shard)) for i in range(count)]
 
 
-def make_pool(config: JobConfig) -> RenderPool:
+def make_pool(config: JobConfig, workers: int | None = None, threads: int | None = None) -> RenderPool:
+    """A pool of ``workers`` (default ``config.workers``) Blender processes with ``threads`` Cycles threads each
+    (default ``render.threads``, or the cores shared among ``config.workers``)."""
     settings = config.render
-    threads = settings.threads or max(1, (os.cpu_count() or 1) // config.workers)
+    threads = threads or settings.threads or max(1, (os.cpu_count() or 1) // config.workers)
     return RenderPool(
-        workers=config.workers,
+        workers=workers or config.workers,
         threads_per_worker=threads,
         batch_size=settings.batch_size,
         timeout_s=settings.timeout_s,
@@ -84,13 +92,16 @@ def render_shards(
     config: JobConfig,
     plans: list[ShardPlan],
     pool: RenderPool,
-    dataset: DatasetWriter,
+    dataset: DatasetWriter | DatasetStore,
     on_progress: ProgressCallback | None = None,
 ) -> tuple[list[ShardRecord], float]:
     """Renders the planned shards through ``pool``; each shard is written the moment its last render is in.
 
-    Returns the shard records and the summed in-worker render time.
+    With a ``DatasetWriter`` each shard is also recorded in the manifest at once; with a bare ``DatasetStore`` (a
+    task in another process) the caller records the returned records. Returns the shard records and the summed
+    in-worker render time.
     """
+    store = dataset.store if isinstance(dataset, DatasetWriter) else dataset
     augmenter = make_augmenter(config)
     rows_per_render = 1 + config.variants
     total = sum(len(p.render_indices) for p in plans) * rows_per_render
@@ -112,16 +123,33 @@ def render_shards(
             shard_rows = [row for i in sorted(rows[plan.name]) for row in rows[plan.name][i]]
             record = write_shard(
                 shard_rows,
-                dataset.shard_path(plan.name),
+                f"{DATA_DIR_NAME}/{plan.name}",
                 config.dataset.row_group_rows,
                 (plan.render_start, plan.render_stop),
+                store=store,
             )
-            dataset.record_shard(record)
+            if isinstance(dataset, DatasetWriter):
+                dataset.record_shard(record)
             records.append(record)
             del rows[plan.name]
         if on_progress:
             on_progress(done, total)
     return records, render_seconds
+
+
+def render_shard(
+    config: JobConfig, plan: ShardPlan, pool: RenderPool, dataset: DatasetWriter | DatasetStore
+) -> tuple[ShardRecord, float]:
+    """One shard (what a flow task does): its renders through ``pool``, rows, the shard written atomically."""
+    records, render_seconds = render_shards(config, [plan], pool, dataset)
+    return records[0], render_seconds
+
+
+def finish_dataset(dataset: DatasetWriter) -> None:
+    """Marks the dataset complete and writes its card (local folders only)."""
+    dataset.write_manifest(complete=True)
+    if dataset.root is not None:
+        write_dataset_card_or_warn(dataset.root)
 
 
 def run_job(
@@ -146,7 +174,7 @@ def run_job(
                 summary.worker_restarts = pool.restarts
             summary.shards_written = len(records)
             summary.renders = sum(len(p.render_indices) for p in todo)
-        dataset.write_manifest(complete=True)
+        finish_dataset(dataset)
         summary.rows = sum(r.rows for r in dataset.shards.values())
     finally:
         dataset.release()

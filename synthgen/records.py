@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from synthgen.augment import Augmenter, AugmentInput, variant_seed
+from synthgen.hand_labels import keypoint_labels
 from synthgen.image_codec import encode_png
 from synthgen.labels import (
     DEPTH_SCALE_M,
@@ -34,6 +35,10 @@ class CleanSample:
     classes: dict[int, str]
     camera_K: np.ndarray
     camera_pose: np.ndarray
+    keypoints_2d: np.ndarray | None = None  # (21, 2) pixels, continuous coordinates
+    keypoints_3d: np.ndarray | None = None  # (21, 3) metres, camera frame of the clean render
+    keypoints_visible: np.ndarray | None = None
+    nir: np.ndarray | None = None
 
 
 def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
@@ -51,9 +56,16 @@ def sample_id(job_seed: int, render_index: int, aug_index: int) -> str:
     return f"{render_id(job_seed, render_index)}-a{aug_index:03d}"
 
 
-def assign_split(job_seed: int, render_index: int, ratios: dict[str, float]) -> str:
-    """Seeded split per render (all variants of a render share it)."""
-    draw = derive_rng(job_seed, Stream.SPLIT, render_index).uniform()
+def split_group(spec: dict[str, Any]) -> int | str:
+    """What must not straddle splits: ``spec["split_group"]`` ("identity:<id>", "sku:<id>") or the render."""
+    return spec.get("split_group", spec["render_index"])
+
+
+def assign_split(job_seed: int, group: int | str, ratios: dict[str, float]) -> str:
+    """Seeded split per split group (a render index, or a name such as "identity:7"): every render of a group,
+    and its variants, gets the same split. Names are keyed by their UTF-8 bytes (stable; never ``hash()``)."""
+    keys = (group,) if isinstance(group, int) else (1, int.from_bytes(b"\x01" + str(group).encode(), "big"))
+    draw = derive_rng(job_seed, Stream.SPLIT, *keys).uniform()
     cumulative = 0.0
     for name, ratio in ratios.items():
         cumulative += ratio
@@ -65,14 +77,38 @@ def assign_split(job_seed: int, render_index: int, ratios: dict[str, float]) -> 
 def clean_sample(result: RenderResult) -> CleanSample:
     output = result.output
     K, pose = camera_labels(output["camera"])
-    return CleanSample(
+    sample = CleanSample(
         image=output["image"],
         mask=instance_mask(output["object_index"]),
         depth_mm=depth_to_millimetres(output["depth"]),
         classes=instance_classes(result.spec),
         camera_K=K,
         camera_pose=pose,
+        nir=output.get("nir"),
     )
+    if "keypoints_world" in output:
+        sample.keypoints_2d, sample.keypoints_3d, sample.keypoints_visible = keypoint_labels(
+            np.array(output["keypoints_world"]), K, pose, output["depth"]
+        )
+    return sample
+
+
+def _augment(augmenter: Augmenter, sample: CleanSample, seed: int) -> tuple[CleanSample, dict[str, Any]]:
+    """One augmented variant; keypoints move with the image and leave the visible set when they leave the frame."""
+    # albumentations puts pixel centres on integers; synthgen's coordinates put them at +0.5.
+    keypoints = None if sample.keypoints_2d is None else (sample.keypoints_2d - 0.5).astype(np.float32)
+    augmented, params = augmenter.augment(
+        AugmentInput(
+            image=sample.image, mask=sample.mask, depth=sample.depth_mm, nir=sample.nir,
+            keypoints=keypoints, keypoints_visible=sample.keypoints_visible,
+        ),
+        seed,
+    )  # fmt: skip
+    variant = replace(sample, image=augmented.image, mask=augmented.mask, depth_mm=augmented.depth, nir=augmented.nir)
+    if augmented.keypoints is not None:
+        variant.keypoints_2d = augmented.keypoints.astype(np.float64) + 0.5
+        variant.keypoints_visible = augmented.keypoints_visible
+    return variant, params
 
 
 def _image_cell(array: np.ndarray) -> dict[str, Any]:
@@ -106,11 +142,28 @@ def _row(
         "depth_scale": DEPTH_SCALE_M,
         "bbox": bbox_from_mask(sample.mask, PRIMARY_INSTANCE_ID),
         "instances": instance_records(sample.mask, sample.classes),
+        **_hand_columns(spec, sample),
         "camera_K": sample.camera_K.tolist(),
         "camera_pose": sample.camera_pose.tolist(),
         "aug_seed": aug_seed,
         "aug_params": json.dumps(aug_params) if aug_params is not None else None,
         "spec": spec_json,
+    }
+
+
+def _hand_columns(spec: dict[str, Any], sample: CleanSample) -> dict[str, Any]:
+    has_hand = sample.keypoints_2d is not None
+    if has_hand:
+        from synthgen.hands.palm_textures import palm_roi_from_keypoints
+    return {
+        "identity_id": spec.get("identity_id"),
+        "handedness": spec["hand"]["side"] if "hand" in spec else None,
+        "pose_family": spec["hand"]["pose"]["family"] if "hand" in spec else None,
+        "keypoints_2d": sample.keypoints_2d.tolist() if has_hand else None,
+        "keypoints_3d": sample.keypoints_3d.tolist() if has_hand else None,
+        "keypoints_visible": sample.keypoints_visible.tolist() if has_hand else None,
+        "palm_roi": palm_roi_from_keypoints(sample.keypoints_2d) if has_hand else None,
+        "nir": _image_cell(sample.nir) if sample.nir is not None else None,
     }
 
 
@@ -120,23 +173,13 @@ def rows_for_render(
     """The clean row plus ``variants`` augmented rows, each seeded from (job seed, render index, aug index)."""
     spec = result.spec
     sample = clean_sample(result)
-    split = assign_split(spec["job_seed"], spec["render_index"], split_ratios)
+    split = assign_split(spec["job_seed"], split_group(spec), split_ratios)
     spec_json = json.dumps(spec, sort_keys=True)
     rows = [_row(spec, sample, 0, split, None, None, spec_json)]
     if variants and augmenter is None:
         raise ValueError("variants > 0 needs an augmenter")
     for aug_index in range(1, variants + 1):
         seed = variant_seed(spec["job_seed"], spec["render_index"], aug_index)
-        augmented, params = augmenter.augment(
-            AugmentInput(image=sample.image, mask=sample.mask, depth=sample.depth_mm), seed
-        )
-        variant = CleanSample(
-            augmented.image,
-            augmented.mask,
-            augmented.depth,
-            sample.classes,
-            sample.camera_K,
-            sample.camera_pose,
-        )
+        variant, params = _augment(augmenter, sample, seed)
         rows.append(_row(spec, variant, aug_index, split, seed, params, spec_json))
     return rows

@@ -1,10 +1,10 @@
-"""Writes one Parquet shard atomically: a temporary file in the same folder, closed, then renamed into place."""
+"""Writes one Parquet shard atomically: encoded in memory, then written whole (``DatasetStore.write_atomic``:
+a temporary file renamed into place on a local disk, one object on object storage)."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +13,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthgen.dataset_schema import COLUMN_NAMES, IMAGE_COLUMNS, dataset_schema
+from synthgen.storage import TEMP_PREFIX, DatasetStore
 
 log = logging.getLogger(__name__)
 
-TEMP_PREFIX = ".tmp-"
+__all__ = ["TEMP_PREFIX", "ShardRecord", "encode_shard", "file_sha256", "write_shard"]
+
 LABEL_COMPRESSION = "zstd"
 
 
@@ -75,29 +77,37 @@ def _column_encodings(schema: pa.Schema) -> tuple[dict[str, str], list[str]]:
     return compression, dictionary
 
 
-def write_shard(
-    rows: list[dict[str, Any]], path: Path, row_group_rows: int, render_range: tuple[int, int]
-) -> ShardRecord:
-    """Writes ``rows`` (dicts keyed by the schema's columns) to ``path``; never leaves a partial file there."""
+def encode_shard(rows: list[dict[str, Any]], row_group_rows: int) -> tuple[pa.Buffer, int]:
+    """The Parquet bytes of ``rows`` (dicts keyed by the schema's columns) and their row count."""
     schema = dataset_schema()
     table = pa.Table.from_pydict({name: [row[name] for row in rows] for name in COLUMN_NAMES}, schema=schema)
-    temp_path = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
     compression, dictionary_columns = _column_encodings(schema)
-    try:
-        with pq.ParquetWriter(
-            temp_path,
-            schema,
-            compression=compression,
-            use_dictionary=dictionary_columns,
-            write_statistics=True,
-        ) as writer:
-            writer.write_table(table, row_group_size=row_group_rows)
-        with open(temp_path, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-    record = ShardRecord(path.name, table.num_rows, path.stat().st_size, file_sha256(path), *render_range)
-    log.debug("wrote %s (%d rows, %.1f MB)", path.name, record.rows, record.bytes / 1e6)
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(
+        sink,
+        schema,
+        compression=compression,
+        use_dictionary=dictionary_columns,
+        write_statistics=True,
+    ) as writer:
+        writer.write_table(table, row_group_size=row_group_rows)
+    return sink.getvalue(), table.num_rows
+
+
+def write_shard(
+    rows: list[dict[str, Any]],
+    path: Path | str,
+    row_group_rows: int,
+    render_range: tuple[int, int],
+    store: DatasetStore | None = None,
+) -> ShardRecord:
+    """Writes ``rows`` to ``path`` (a local file, or with ``store`` a path relative to the store's root) and never
+    leaves a partial file there. Raises StorageError when the output cannot be written (disk full, read-only)."""
+    if store is None:
+        store, path = DatasetStore(Path(path).parent), Path(path).name
+    data, num_rows = encode_shard(rows, row_group_rows)
+    store.write_atomic(str(path), data)
+    name = str(path).rsplit("/", 1)[-1]
+    record = ShardRecord(name, num_rows, data.size, hashlib.sha256(memoryview(data)).hexdigest(), *render_range)
+    log.debug("wrote %s (%d rows, %.1f MB)", store.where(str(path)), record.rows, record.bytes / 1e6)
     return record

@@ -1,4 +1,4 @@
-"""``synthgen validate DIR``: every shard checked against the manifest (rows, checksum, schema)."""
+"""``synthgen validate DIR|URL``: every shard checked against the manifest (rows, checksum, schema)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from synthgen.dataset_dir import DATA_DIR_NAME, read_manifest
 from synthgen.dataset_schema import dataset_schema
-from synthgen.shard_writer import file_sha256
+from synthgen.storage import DatasetStore
 
 
 def _schema_problem(actual: pa.Schema, expected: pa.Schema) -> str | None:
@@ -25,29 +25,28 @@ def _schema_problem(actual: pa.Schema, expected: pa.Schema) -> str | None:
     return None
 
 
-def validate_dataset(folder: Path) -> list[str]:
-    """Problems found, one line each; an empty list means the dataset is valid."""
-    manifest = read_manifest(folder)
+def validate_dataset(folder: Path | str) -> list[str]:
+    """Problems found, one line each; an empty list means the dataset is valid. ``folder`` may be a URL."""
+    store = DatasetStore(folder, field="dataset")
+    manifest = read_manifest(store)
     problems: list[str] = []
-    data_dir = folder / DATA_DIR_NAME
     expected_schema = dataset_schema()
     listed = {entry["name"] for entry in manifest["shards"]}
     sample_ids: set[str] = set()
     rows = 0
     for entry in manifest["shards"]:
-        path = data_dir / entry["name"]
         where = f"{DATA_DIR_NAME}/{entry['name']}"
-        if not path.is_file():
+        if not store.is_file(where):
             problems.append(f"{where}: missing")
             continue
-        if path.stat().st_size != entry["bytes"]:
-            problems.append(f"{where}: {path.stat().st_size} bytes, manifest says {entry['bytes']} (truncated?)")
+        if store.size(where) != entry["bytes"]:
+            problems.append(f"{where}: {store.size(where)} bytes, manifest says {entry['bytes']} (truncated?)")
             continue
-        if file_sha256(path) != entry["sha256"]:
+        if store.sha256(where) != entry["sha256"]:
             problems.append(f"{where}: sha256 differs from the manifest (corrupt or replaced)")
             continue
         try:
-            parquet = pq.ParquetFile(path)
+            parquet = pq.ParquetFile(store.open_input_file(where))
         except (pa.ArrowInvalid, OSError) as exc:
             problems.append(f"{where}: not a readable Parquet file ({exc})")
             continue
@@ -65,9 +64,9 @@ def validate_dataset(folder: Path) -> list[str]:
         rows += parquet.metadata.num_rows
     if rows != manifest["rows"] and not problems:
         problems.append(f"manifest: rows is {manifest['rows']} but the shards hold {rows}")
-    for path in sorted(data_dir.glob("*.parquet")) if data_dir.is_dir() else []:
-        if path.name not in listed:
-            problems.append(f"{DATA_DIR_NAME}/{path.name}: not listed in the manifest")
+    for name in store.list_names(DATA_DIR_NAME):
+        if name.endswith(".parquet") and name not in listed:
+            problems.append(f"{DATA_DIR_NAME}/{name}: not listed in the manifest")
     config = manifest.get("config", {})
     per_shard = config.get("dataset", {}).get("renders_per_shard")
     if per_shard:

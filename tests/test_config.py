@@ -75,3 +75,18 @@ def test_fingerprint_ignores_execution_settings_only() -> None:
     )
     assert base.content_fingerprint() != load_config("smoke", overrides={"seed": 1}).content_fingerprint()
     assert base.content_fingerprint() != load_config("smoke", overrides={"render.spp": 5}).content_fingerprint()
+
+
+def test_a_hands_job_renders_identities_times_samples_unless_told_otherwise() -> None:
+    config = load_config("palm-scanner")
+    assert config.num_renders == config.scene.identities * config.scene.samples_per_identity
+    assert load_config("palm-scanner", overrides={"num_renders": 7}).num_renders == 7
+
+
+def test_hands_config_errors_name_the_field() -> None:
+    with pytest.raises(UsageError, match=r"num_renders=5000 exceeds scene.identities x scene.samples_per_identity"):
+        load_config("palm-scanner", overrides={"num_renders": 5000})
+    with pytest.raises(UsageError, match=r"scene\.pose_families: unknown pose families \['waving'\]"):
+        load_config("hands", overrides={"scene.pose_families": {"waving": 1}})
+    with pytest.raises(UsageError, match=r"scene\.camera\.mode"):
+        load_config("hands", overrides={"scene.camera.mode": "drone"})

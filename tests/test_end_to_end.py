@@ -122,7 +122,8 @@ def test_rerunning_the_same_command_resumes_without_rendering(rendered_dataset: 
     copy.mkdir()
     (copy / "data").mkdir()
     for path in rendered_dataset.rglob("*"):
-        if path.is_file():
+        if path.is_file():  # (inspect may have added report/ to the shared dataset)
+            (copy / path.relative_to(rendered_dataset)).parent.mkdir(parents=True, exist_ok=True)
             (copy / path.relative_to(rendered_dataset)).write_bytes(path.read_bytes())
     before = {p.name: p.read_bytes() for p in (copy / "data").glob("*.parquet")}
     result = run_cli("render", "--preset", "smoke", "--out", str(copy), "--no-progress")
@@ -137,7 +138,8 @@ def test_a_corrupt_shard_is_named_by_validate_and_rerendered_identically(
     copy = tmp_path / "copy"
     (copy / "data").mkdir(parents=True)
     for path in rendered_dataset.rglob("*"):
-        if path.is_file():
+        if path.is_file():  # (inspect may have added report/ to the shared dataset)
+            (copy / path.relative_to(rendered_dataset)).parent.mkdir(parents=True, exist_ok=True)
             (copy / path.relative_to(rendered_dataset)).write_bytes(path.read_bytes())
     shard = sorted((copy / "data").glob("*.parquet"))[1]
     original = shard.read_bytes()

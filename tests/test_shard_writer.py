@@ -28,6 +28,8 @@ def _row(index: int) -> dict:
         "bbox": [2.0, 2.0, 6.0, 5.0] if index % 2 == 0 else None,
         "instances": [{"id": 1, "class": "box", "bbox": [2.0, 2.0, 6.0, 5.0], "pixels": 12}],
         "camera_K": np.eye(3).tolist(), "camera_pose": np.eye(4).tolist(),
+        "identity_id": None, "handedness": None, "pose_family": None, "keypoints_2d": None, "keypoints_3d": None,
+        "keypoints_visible": None, "palm_roi": None, "nir": None,
         "aug_seed": None, "aug_params": None, "spec": json.dumps({"render_index": index}),
     }  # fmt: skip
 
@@ -67,17 +69,17 @@ def test_a_failed_write_leaves_the_old_shard_and_no_temporary_file(tmp_path: Pat
 
 def test_writing_goes_through_a_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The final name appears only by rename, after the writer closed the file."""
-    import synthgen.shard_writer as shard_writer
+    import synthgen.storage as storage
 
     seen: list[tuple[str, str, bool]] = []
-    real_replace = shard_writer.os.replace
+    real_replace = storage.os.replace
 
     def spy(src: str, dst: str) -> None:
         seen.append((Path(src).name, Path(dst).name, Path(dst).exists()))
         pq.ParquetFile(src)  # the temporary file is already complete and readable
         real_replace(src, dst)
 
-    monkeypatch.setattr(shard_writer.os, "replace", spy)
+    monkeypatch.setattr(storage.os, "replace", spy)
     write_shard([_row(0)], tmp_path / "shard-00001.parquet", 100, (0, 1))
     assert seen and seen[0][0].startswith(TEMP_PREFIX) and seen[0][1] == "shard-00001.parquet"
     assert seen[0][2] is False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthgen.config import JobConfig
+from synthgen.config import HandsScene, JobConfig
 from synthgen.samplers.tabletop import sample_tabletop_spec
 from synthgen.seeding import Stream, derive_int_seed, derive_rng
 
@@ -39,5 +39,10 @@ def sample_spec(config: JobConfig, render_index: int) -> dict[str, Any]:
         "render": render_settings_spec(config)
         | {"cycles_seed": derive_int_seed(config.seed, Stream.SCENE, render_index, 1) & 0x7FFFFFFF},
     }
-    spec |= sample_tabletop_spec(config.scene, config.resolution, rng)
+    if isinstance(config.scene, HandsScene):
+        from synthgen.samplers.hands import sample_hands_spec
+
+        spec |= sample_hands_spec(config.seed, config.scene, render_index, rng, config.render.spp)
+    else:
+        spec |= sample_tabletop_spec(config.scene, config.resolution, rng)
     return spec

@@ -73,7 +73,8 @@ def _place_objects(rng: np.random.Generator, objects: list[dict[str, Any]]) -> l
     return placed
 
 
-def _sample_lights(rng: np.random.Generator, cfg: LightSampling, target: np.ndarray) -> dict[str, Any]:
+def sample_lighting(rng: np.random.Generator, cfg: LightSampling, target: np.ndarray) -> dict[str, Any]:
+    """A world light and ``cfg.count`` area lights on the upper hemisphere around ``target``."""
     lights = []
     for _ in range(int(rng.integers(cfg.count[0], cfg.count[1] + 1))):
         azimuth = rng.uniform(0, 2 * math.pi)
@@ -106,6 +107,19 @@ def _sample_lights(rng: np.random.Generator, cfg: LightSampling, target: np.ndar
             "strength": _uniform(rng, cfg.world_strength),
         },
         "lights": lights,
+    }
+
+
+def sample_surface(rng: np.random.Generator, material: str) -> dict[str, Any]:
+    """Parameters of a procedural surface material (a table top or a backdrop)."""
+    return {
+        "material": material,
+        "color_a": _colour(rng, (0.1, 0.6), (0.25, 0.85)),
+        "color_b": _colour(rng, (0.1, 0.6), (0.1, 0.6)),
+        "scale": _uniform(rng, (2.0, 12.0)),
+        "roughness": _uniform(rng, (0.3, 0.9)),
+        "rotation_deg": _uniform(rng, (0.0, 180.0)),
+        "bump": _uniform(rng, (0.05, 0.4)),
     }
 
 
@@ -150,15 +164,7 @@ def sample_tabletop_spec(scene: TabletopScene, resolution: tuple[int, int], rng:
             "focal_mm": focal,
             "sensor_mm": cam_cfg.sensor_mm,
         },
-        "lighting": _sample_lights(rng, scene.lights, center),
-        "surface": {
-            "material": surface_material,
-            "color_a": _colour(rng, (0.1, 0.6), (0.25, 0.85)),
-            "color_b": _colour(rng, (0.1, 0.6), (0.1, 0.6)),
-            "scale": _uniform(rng, (2.0, 12.0)),
-            "roughness": _uniform(rng, (0.3, 0.9)),
-            "rotation_deg": _uniform(rng, (0.0, 180.0)),
-            "bump": _uniform(rng, (0.05, 0.4)),
-        },
+        "lighting": sample_lighting(rng, scene.lights, center),
+        "surface": sample_surface(rng, surface_material),
         "objects": [{k: v for k, v in o.items() if k != "footprint_radius"} for o in objects],
     }

@@ -1,0 +1,132 @@
+"""Contact sheets: each sample as a row of tiles side by side - the image with its boxes, the mask over the
+image with keypoints, the depth map, and the near-infrared capture when the dataset has one."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw
+
+from synthgen.image_codec import decode_png
+
+TILE_PX = 192
+GAP_PX = 4
+BACKGROUND = (24, 24, 24)
+PALETTE = np.array(
+    [
+        [0, 0, 0],
+        [230, 25, 75],
+        [60, 180, 75],
+        [255, 225, 25],
+        [0, 130, 200],
+        [245, 130, 48],
+        [145, 30, 180],
+        [70, 240, 240],
+        [240, 50, 230],
+    ],
+    dtype=np.uint8,
+)
+ROI_COLOUR = (255, 255, 255)
+# The 21-point hand order of docs/dataset-format.md: wrist, then thumb, index, middle, ring, little (4 each).
+HAND_BONES = [(0, 1 + 4 * f) for f in range(5)] + [(1 + 4 * f + j, 2 + 4 * f + j) for f in range(5) for j in range(3)]
+FINGER_COLOURS = [(255, 80, 80), (255, 190, 40), (80, 220, 80), (60, 160, 255), (200, 90, 255)]
+
+
+def colour_mask(mask: np.ndarray) -> np.ndarray:
+    return PALETTE[mask % len(PALETTE)]
+
+
+def tile_names(has_nir: bool, has_keypoints: bool = True) -> list[str]:
+    names = ["image + boxes", "mask + keypoints" if has_keypoints else "mask over the image", "depth"]
+    return [*names, "near infrared"] if has_nir else names
+
+
+def _depth_colours(depth: np.ndarray) -> np.ndarray:
+    depth = depth.astype(np.float32)
+    valid = depth > 0
+    scaled = np.zeros(depth.shape, np.uint8)
+    if valid.any():
+        near, far = np.percentile(depth[valid], [1, 99])
+        scaled[valid] = np.clip(255 * (1 - (depth[valid] - near) / max(far - near, 1e-6)), 0, 255).astype(np.uint8)
+    rgb = cv2.cvtColor(cv2.applyColorMap(scaled, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB)
+    rgb[~valid] = 0
+    return rgb
+
+
+def _resized(array: np.ndarray, scale: float, smooth: bool) -> Image.Image:
+    size = (max(1, round(array.shape[1] * scale)), max(1, round(array.shape[0] * scale)))
+    return Image.fromarray(array).resize(size, Image.BILINEAR if smooth else Image.NEAREST)
+
+
+def _draw_keypoints(tile: Image.Image, keypoints: Any, visible: Any, scale: float) -> None:
+    points = np.asarray(keypoints, dtype=float).reshape(-1, 2) * scale
+    seen = np.asarray(visible, dtype=bool) if visible is not None else np.ones(len(points), bool)
+    draw = ImageDraw.Draw(tile)
+    if len(points) == 21:
+        for a, b in HAND_BONES:
+            finger = (max(a, b) - 1) // 4
+            draw.line([tuple(points[a]), tuple(points[b])], fill=FINGER_COLOURS[finger], width=1)
+    for i, (x, y) in enumerate(points):
+        colour = FINGER_COLOURS[(i - 1) // 4] if len(points) == 21 and i > 0 else (255, 255, 255)
+        box = [x - 2.5, y - 2.5, x + 2.5, y + 2.5]
+        draw.ellipse(box, fill=colour if seen[i] else None, outline=(0, 0, 0) if seen[i] else colour)
+
+
+def sample_tiles(row: dict[str, Any], with_nir: bool) -> list[Image.Image]:
+    """The tiles of one row (``image``, ``mask``, ``depth``, ``instances`` and, if present, ``keypoints_2d``,
+    ``keypoints_visible``, ``palm_roi``, ``nir``)."""
+    image = decode_png(row["image"]["bytes"])
+    mask = decode_png(row["mask"]["bytes"])
+    scale = TILE_PX / max(image.shape[:2])
+    overlay = image.copy()
+    hit = mask > 0
+    overlay[hit] = (0.45 * image[hit] + 0.55 * colour_mask(mask)[hit]).astype(np.uint8)
+
+    first = _resized(image, scale, smooth=True)
+    draw = ImageDraw.Draw(first)
+    for instance in row.get("instances") or []:
+        box = [c * scale for c in instance["bbox"]]
+        draw.rectangle(box, outline=tuple(int(c) for c in PALETTE[instance["id"] % len(PALETTE)]), width=2)
+    roi = row.get("palm_roi")
+    if roi is not None and len(roi) == 4:
+        draw.rectangle([c * scale for c in roi], outline=ROI_COLOUR, width=1)
+    elif roi is not None and len(roi) == 8:
+        draw.polygon([c * scale for c in roi], outline=ROI_COLOUR)
+    draw.text((3, 2), str(row.get("sample_id", "")), fill=(255, 255, 255))
+
+    second = _resized(overlay, scale, smooth=False)
+    if row.get("keypoints_2d"):
+        _draw_keypoints(second, row["keypoints_2d"], row.get("keypoints_visible"), scale)
+    tiles = [first, second, _resized(_depth_colours(decode_png(row["depth"]["bytes"])), scale, smooth=False)]
+    if with_nir:
+        cell = row.get("nir")
+        if cell is not None and cell.get("bytes"):
+            tiles.append(_resized(decode_png(cell["bytes"]), scale, smooth=True))
+        else:
+            tiles.append(Image.new("RGB", first.size, BACKGROUND))
+    return tiles
+
+
+def contact_sheet(rows: list[dict[str, Any]], per_row: int = 4) -> Image.Image:
+    """Samples laid out ``per_row`` to a line, each as its tiles side by side."""
+    with_nir = any((r.get("nir") or {}).get("bytes") for r in rows)
+    tiles = [sample_tiles(row, with_nir) for row in rows]
+    per_sample = len(tile_names(with_nir))
+    cell = TILE_PX + GAP_PX
+    columns = min(per_row, len(tiles)) * per_sample
+    lines = -(-len(tiles) // per_row)
+    sheet = Image.new("RGB", (columns * cell + GAP_PX, lines * cell + GAP_PX), BACKGROUND)
+    for i, sample in enumerate(tiles):
+        top = (i // per_row) * cell + GAP_PX
+        for j, tile in enumerate(sample):
+            sheet.paste(tile.convert("RGB"), (((i % per_row) * per_sample + j) * cell + GAP_PX, top))
+    return sheet
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False, compress_level=6)
+    return buffer.getvalue()

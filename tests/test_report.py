@@ -1,0 +1,57 @@
+"""synthgen inspect: the HTML report, its charts and contact sheets, and the warnings on doctored data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthgen.report import Report, build_report
+from tests.conftest import run_cli
+from tests.fake_dataset import fake_row, hand_rows, object_rows, write_fake_dataset
+
+
+def _titles(report: Report) -> dict[str, int]:
+    return {finding.title: finding.count for finding in report.findings}
+
+
+def test_a_clean_dataset_gets_a_self_contained_report_without_errors(tmp_path: Path) -> None:
+    folder = write_fake_dataset(tmp_path / "clean", hand_rows(30, 5, variants=1, attacks=True))
+    report = build_report(folder, samples=6)
+    assert not [f for f in report.findings if f.severity == "error"], report.text
+    page = report.html.read_text()
+    assert report.html == folder / "report" / "index.html"
+    assert page.count("data:image/png;base64,") == 1 and "near infrared" in page  # one sheet: the hand kind
+    assert page.count("<svg") >= 8 and "attack types (rows)" in page and "camera elevation" in page
+    assert "<td>train</td>" in page
+    assert (folder / "contact_sheet.png").stat().st_size > 1000
+
+
+def test_doctored_labels_raise_each_warning(tmp_path: Path) -> None:
+    rows = hand_rows(30, 5)
+    rows[0]["instances"] = []  # an empty mask
+    rows[1]["bbox"] = [-5.0, 2.0, 20.0, 20.0]  # a box outside the image
+    rows[2]["keypoints_2d"] = [[1.0, 1.0]] * 21  # on the background, visible
+    rows[3]["keypoints_2d"] = [[40.0, 5.0]] * 21  # outside the 32 px image
+    rows[4]["split"] = "train"  # identity 4 (test) now has a render in train too
+    rows.append(fake_row(30, 0, "train", "hand", identity_id=99))  # an identity with a single render
+    folder = write_fake_dataset(tmp_path / "doctored", rows)
+    report = build_report(folder, samples=4)
+    titles = _titles(report)
+    assert titles["empty masks (no labelled pixel)"] == 1
+    assert titles["boxes outside the image (or empty)"] == 1
+    assert titles["visible keypoints outside the mask"] == 1
+    assert titles["visible keypoints outside the image"] == 1
+    assert titles["identities in more than one split"] == 1
+    assert titles["identities with fewer than 5 renders"] == 1
+    page = report.html.read_text()
+    assert "identities in more than one split" in page and "s0-r00000002-a000" in page
+    assert "boxes outside the image" in report.text
+
+
+def test_inspect_prints_the_summary_and_the_report_path(tmp_path: Path) -> None:
+    folder = write_fake_dataset(tmp_path / "objects", object_rows(6), complete=False)
+    result = run_cli("inspect", str(folder), "--samples", "4")
+    assert result.returncode == 0, result.stderr
+    output = " ".join((result.stdout + result.stderr).split())  # rich wraps long lines
+    assert "6 rows" in output and "report" in output and "has not finished" in output
+    assert (folder / "report" / "index.html").is_file()
+    assert run_cli("inspect", str(tmp_path / "nothing")).returncode == 2
