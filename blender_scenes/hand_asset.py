@@ -74,19 +74,6 @@ JOINT_BONES: dict[str, str] = {
 }
 JOINT_NAMES: tuple[str, ...] = tuple(JOINT_BONES)
 
-KEYPOINT_NAMES: tuple[str, ...] = (
-    "wrist",
-    "thumb_cmc", "thumb_mcp", "thumb_ip", "thumb_tip",
-    "index_mcp", "index_pip", "index_dip", "index_tip",
-    "middle_mcp", "middle_pip", "middle_dip", "middle_tip",
-    "ring_mcp", "ring_pip", "ring_dip", "ring_tip",
-    "pinky_mcp", "pinky_pip", "pinky_dip", "pinky_tip",
-)  # fmt: skip
-# Bone skeleton edges between keypoint indices (for drawing).
-KEYPOINT_EDGES: tuple[tuple[int, int], ...] = tuple(
-    (0 if j == 0 else 1 + 4 * f + j - 1, 1 + 4 * f + j) for f in range(5) for j in range(4)
-)
-
 _FOREARM_BONES = ("lowerarm01", "lowerarm02")
 _HAND_BONES = (
     "wrist",

@@ -14,6 +14,10 @@ KEYPOINT_NAMES = (
     "ring_mcp", "ring_pip", "ring_dip", "ring_tip",
     "pinky_mcp", "pinky_pip", "pinky_dip", "pinky_tip",
 )  # fmt: skip
+# Bone skeleton edges between keypoint indices (for drawing): wrist to each finger base, then along each finger.
+KEYPOINT_EDGES: tuple[tuple[int, int], ...] = tuple(
+    (0 if j == 0 else 1 + 4 * f + j - 1, 1 + 4 * f + j) for f in range(5) for j in range(4)
+)
 
 # Joint keypoints are joint centres, inside the hand: the skin the camera sees over a visible joint is up to
 # about a joint's radius nearer than the joint itself. Tips lie on the skin.

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from synthgen.assets.makehuman_data import MakeHumanDataError, ensure_makehuman_data
 from synthgen.augment import Augmenter
-from synthgen.config import JobConfig
+from synthgen.config import HandsScene, JobConfig
 from synthgen.data.card import write_dataset_card_or_warn
 from synthgen.dataset_dir import DATA_DIR_NAME, DatasetWriter, shard_name
+from synthgen.errors import SynthgenError
 from synthgen.records import rows_for_render
 from synthgen.render_pool import RenderPool
 from synthgen.samplers import sample_spec
@@ -69,9 +71,19 @@ def plan_shards(config: JobConfig) -> list[ShardPlan]:
     return [ShardPlan(i, i * per_shard, min(config.num_renders, (i + 1) * per_shard)) for i in range(count)]
 
 
+def prepare_assets(config: JobConfig) -> None:
+    """Fetches what the scene needs once, here, so workers never race to download it or fail one by one."""
+    if isinstance(config.scene, HandsScene):
+        try:
+            ensure_makehuman_data()
+        except MakeHumanDataError as exc:
+            raise SynthgenError(f"hand asset: {exc}") from None
+
+
 def make_pool(config: JobConfig, workers: int | None = None, threads: int | None = None) -> RenderPool:
     """A pool of ``workers`` (default ``config.workers``) Blender processes with ``threads`` Cycles threads each
     (default ``render.threads``, or the cores shared among ``config.workers``)."""
+    prepare_assets(config)
     settings = config.render
     threads = threads or settings.threads or max(1, (os.cpu_count() or 1) // config.workers)
     return RenderPool(

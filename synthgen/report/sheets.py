@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
+from synthgen.hand_labels import KEYPOINT_EDGES
 from synthgen.image_codec import decode_png
 
 TILE_PX = 192
@@ -31,7 +32,6 @@ PALETTE = np.array(
 )
 ROI_COLOUR = (255, 255, 255)
 # The 21-point hand order of docs/dataset-format.md: wrist, then thumb, index, middle, ring, little (4 each).
-HAND_BONES = [(0, 1 + 4 * f) for f in range(5)] + [(1 + 4 * f + j, 2 + 4 * f + j) for f in range(5) for j in range(3)]
 FINGER_COLOURS = [(255, 80, 80), (255, 190, 40), (80, 220, 80), (60, 160, 255), (200, 90, 255)]
 
 
@@ -66,7 +66,7 @@ def _draw_keypoints(tile: Image.Image, keypoints: Any, visible: Any, scale: floa
     seen = np.asarray(visible, dtype=bool) if visible is not None else np.ones(len(points), bool)
     draw = ImageDraw.Draw(tile)
     if len(points) == 21:
-        for a, b in HAND_BONES:
+        for a, b in KEYPOINT_EDGES:
             finger = (max(a, b) - 1) // 4
             draw.line([tuple(points[a]), tuple(points[b])], fill=FINGER_COLOURS[finger], width=1)
     for i, (x, y) in enumerate(points):
