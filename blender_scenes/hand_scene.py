@@ -234,10 +234,9 @@ class HandScene:
     # -- near infrared --------------------------------------------------------------------------------------
     def begin_nir(self, spec: dict[str, Any]) -> dict[str, Any]:
         """Switches to the NIR capture: only the sensor's LEDs light the scene, skin gets its NIR response."""
-        saved = {"world": self.scene.world.node_tree.nodes["Background"].inputs["Strength"].default_value,
+        saved = {"world": self.stage.set_ambient(spec["nir"]["ambient"]),
                  "lights": [light.hide_render for light in self.stage.lights],
                  "view_transform": self.scene.view_settings.view_transform}  # fmt: skip
-        self.scene.world.node_tree.nodes["Background"].inputs["Strength"].default_value = spec["nir"]["ambient"]
         for light in self.stage.lights:
             light.hide_render = True
         self.sensor_light.hide_render = False
@@ -246,7 +245,7 @@ class HandScene:
         return saved
 
     def end_nir(self, spec: dict[str, Any], saved: dict[str, Any]) -> None:
-        self.scene.world.node_tree.nodes["Background"].inputs["Strength"].default_value = saved["world"]
+        self.stage.restore_ambient(saved["world"])
         for light, hidden in zip(self.stage.lights, saved["lights"], strict=True):
             light.hide_render = hidden
         self.sensor_light.hide_render = True

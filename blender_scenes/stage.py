@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import bpy
@@ -37,12 +38,51 @@ class Stage:
         scene.camera = self.camera
         scene.world = bpy.data.worlds.new("world")
         scene.world.use_nodes = True
+        self._build_world(scene.world.node_tree)
+
+    @staticmethod
+    def _build_world(tree: bpy.types.NodeTree) -> None:
+        """A uniform background and a physical sky (with sun), mixed by ``world_mix`` (0 = uniform, 1 = sky)."""
+        uniform = tree.nodes["Background"]
+        sky_texture = tree.nodes.new("ShaderNodeTexSky")
+        sky_texture.name = "sky_texture"
+        sky_texture.sky_type = "MULTIPLE_SCATTERING"
+        sky_texture.sun_disc = True
+        sky = tree.nodes.new("ShaderNodeBackground")
+        sky.name = "Sky"
+        tree.links.new(sky_texture.outputs["Color"], sky.inputs["Color"])
+        mix = tree.nodes.new("ShaderNodeMixShader")
+        mix.name = "world_mix"
+        tree.links.new(uniform.outputs["Background"], mix.inputs[1])
+        tree.links.new(sky.outputs["Background"], mix.inputs[2])
+        tree.links.new(mix.outputs["Shader"], tree.nodes["World Output"].inputs["Surface"])
+
+    def set_ambient(self, strength: float) -> dict[str, float]:
+        """Dims the whole world (both lights) to ``strength``; returns what restores it."""
+        nodes = self.scene.world.node_tree.nodes
+        saved = {name: nodes[name].inputs["Strength"].default_value for name in ("Background", "Sky")}
+        nodes["Background"].inputs["Strength"].default_value = strength
+        nodes["Sky"].inputs["Strength"].default_value = 0.0
+        return saved
+
+    def restore_ambient(self, saved: dict[str, float]) -> None:
+        nodes = self.scene.world.node_tree.nodes
+        for name, strength in saved.items():
+            nodes[name].inputs["Strength"].default_value = strength
 
     def apply_lighting(self, lighting: dict[str, Any]) -> None:
         world = lighting["world"]
         background = self.scene.world.node_tree.nodes["Background"]
         background.inputs["Color"].default_value = (*world["color"], 1.0)
         background.inputs["Strength"].default_value = world["strength"]
+        nodes = self.scene.world.node_tree.nodes
+        sky = world.get("sky") or {"enabled": False}
+        nodes["world_mix"].inputs["Fac"].default_value = 1.0 if sky["enabled"] else 0.0
+        if sky["enabled"]:
+            nodes["Sky"].inputs["Strength"].default_value = sky["strength"]
+            texture = nodes["sky_texture"]
+            texture.sun_elevation = math.radians(sky["sun_elevation_deg"])
+            texture.sun_rotation = math.radians(sky["sun_rotation_deg"])
         specs = lighting["lights"]
         if len(specs) > MAX_LIGHTS:
             raise ValueError(f"lighting.lights: at most {MAX_LIGHTS}, got {len(specs)}")

@@ -69,8 +69,13 @@ class LightSampling(StrictModel):
     power_w: FloatRange = Field((15.0, 120.0), description="area light power at 1 m (scaled by distance squared)")
     kelvin: FloatRange = (2800.0, 7500.0)
     world_strength: FloatRange = (0.05, 0.4)
+    sky_share: float = Field(0.4, ge=0, le=1, description="share of scenes lit by a daylight sky with a sun")
+    sky_strength: FloatRange = Field((0.03, 0.1), description="strength of the physical sky (and its sun)")
+    sun_elevation_deg: FloatRange = (10.0, 70.0)
 
-    _ranges = field_validator("count", "power_w", "kelvin", "world_strength")(_check_range)
+    _ranges = field_validator("count", "power_w", "kelvin", "world_strength", "sky_strength", "sun_elevation_deg")(
+        _check_range
+    )
 
 
 class TabletopScene(StrictModel):

@@ -100,14 +100,20 @@ def sample_lighting(rng: np.random.Generator, cfg: LightSampling, target: np.nda
             }
         )
     world_kelvin = _uniform(rng, (4500.0, 9000.0))
-    return {
-        "world": {
-            "kelvin": world_kelvin,
-            "color": list(kelvin_to_rgb(world_kelvin)),
-            "strength": _uniform(rng, cfg.world_strength),
-        },
-        "lights": lights,
+    world = {
+        "kelvin": world_kelvin,
+        "color": list(kelvin_to_rgb(world_kelvin)),
+        "strength": _uniform(rng, cfg.world_strength),
     }
+    # Daylight through a window: a physical sky whose sun casts hard shadows, replacing the uniform world.
+    sky_drawn = rng.uniform() < cfg.sky_share
+    sky = {
+        "enabled": bool(sky_drawn),
+        "strength": _uniform(rng, cfg.sky_strength),
+        "sun_elevation_deg": _uniform(rng, cfg.sun_elevation_deg),
+        "sun_rotation_deg": _uniform(rng, (0.0, 360.0)),
+    }
+    return {"world": world | {"sky": sky}, "lights": lights}
 
 
 def sample_surface(rng: np.random.Generator, material: str) -> dict[str, Any]:
