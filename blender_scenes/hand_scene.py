@@ -211,7 +211,11 @@ class HandScene:
         fov = horizontal_fov(camera["focal_mm"], camera["sensor_mm"])
         distance = max(camera["min_distance_m"], extent / math.sin(camera["fill"] * fov / 2.0))
         location = target + distance * direction
-        self.stage.apply_camera(location, target, camera["roll_deg"], camera["focal_mm"], camera["sensor_mm"])
+        # A palm scanner sees the hand upright (fingers up, then rolled); an orbiting camera keeps the world's up.
+        up_hint = keypoints[9] - keypoints[0] if camera["mode"] == "palm" else None
+        self.stage.apply_camera(
+            location, target, camera["roll_deg"], camera["focal_mm"], camera["sensor_mm"], up_hint=up_hint
+        )
 
         background = spec["background"]
         self.backdrop.hide_render = background["type"] != "backdrop"

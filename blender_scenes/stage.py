@@ -95,14 +95,20 @@ class Stage:
             set_matrix(light, look_at(np.array(item["location"]), np.array(item["look_at"])))
 
     def apply_camera(
-        self, location: np.ndarray, target: np.ndarray, roll_deg: float, focal_mm: float, sensor_mm: float
+        self,
+        location: np.ndarray,
+        target: np.ndarray,
+        roll_deg: float,
+        focal_mm: float,
+        sensor_mm: float,
+        up_hint: np.ndarray | None = None,
     ) -> None:
         data = self.camera.data
         data.lens = focal_mm
         data.sensor_width = sensor_mm
         data.sensor_fit = "AUTO"
         data.clip_start = 0.005
-        set_matrix(self.camera, look_at(location, target, roll_deg))
+        set_matrix(self.camera, look_at(location, target, roll_deg, up_hint))
 
     def camera_record(self) -> dict[str, Any]:
         """What Blender itself says about the camera (labels are computed from this, not from the spec)."""

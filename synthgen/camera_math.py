@@ -18,13 +18,19 @@ import numpy as np
 BLENDER_TO_OPENCV = np.diag([1.0, -1.0, -1.0, 1.0])
 
 
-def look_at(location: np.ndarray, target: np.ndarray, roll_deg: float = 0.0) -> np.ndarray:
-    """4x4 camera-to-world matrix (Blender convention) for a camera at ``location`` looking at ``target``."""
+def look_at(
+    location: np.ndarray, target: np.ndarray, roll_deg: float = 0.0, up_hint: np.ndarray | None = None
+) -> np.ndarray:
+    """4x4 camera-to-world matrix (Blender convention) for a camera at ``location`` looking at ``target``.
+
+    The image's up direction is ``up_hint`` (world +Z by default) as seen by the camera, then rolled.
+    """
     location = np.asarray(location, dtype=float)
     forward = np.asarray(target, dtype=float) - location
     forward /= np.linalg.norm(forward)
-    world_up = np.array([0.0, 0.0, 1.0])
-    if abs(forward @ world_up) > 0.999:  # looking straight down or up: pick any stable up vector
+    world_up = np.array([0.0, 0.0, 1.0]) if up_hint is None else np.asarray(up_hint, dtype=float)
+    world_up = world_up / np.linalg.norm(world_up)
+    if abs(forward @ world_up) > 0.999:  # looking along the up direction: pick any stable one
         world_up = np.array([0.0, 1.0, 0.0])
     right = np.cross(forward, world_up)
     right /= np.linalg.norm(right)

@@ -69,3 +69,11 @@ def test_colour_temperature_runs_from_warm_to_cool() -> None:
     assert warm[0] == 1.0 and warm[2] < 0.4
     assert np.allclose(daylight, 1.0, atol=0.03)
     assert cool[2] == 1.0 and cool[0] < 0.9
+
+
+def test_look_at_puts_the_up_hint_at_the_top_of_the_image() -> None:
+    # Looking straight down at a hand whose fingers point along world +x: the fingers point up in the image.
+    pose = blender_to_opencv_pose(look_at(np.array([0.0, 0.0, 1.0]), np.zeros(3), up_hint=np.array([1.0, 0, 0])))
+    K = intrinsics(50.0, 36.0, 24.0, "AUTO", 100, 100)
+    uv, _ = project_points(np.array([[0.1, 0.0, 0.0]]), K, pose)
+    assert uv[0, 1] < 50 and abs(uv[0, 0] - 50) < 1e-6
