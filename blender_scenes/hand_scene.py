@@ -16,7 +16,7 @@ import numpy as np
 from blender_scenes.hand_asset import HandAsset
 from blender_scenes.materials import SURFACE_FAMILIES, apply_surface, build_surface_material
 from blender_scenes.skin_material import PALM_MAP_SIZE, apply_skin, build_skin_material
-from blender_scenes.sleeve import build_sleeve, build_sleeve_material
+from blender_scenes.sleeve import build_sleeve
 from blender_scenes.stage import Stage, link, set_matrix
 from synthgen.assets.makehuman_data import ensure_makehuman_data
 from synthgen.camera_math import horizontal_fov, look_at
@@ -109,7 +109,7 @@ class HandScene:
         self.skin = build_skin_material(self.palm_image)
         self.hands: dict[str, tuple[tuple[tuple[str, float], ...], HandAsset]] = {}
         self.sleeves: dict[str, bpy.types.Object] = {}
-        self.sleeve_material = build_sleeve_material()
+        self.sleeve_material = build_surface_material("fabric")
         self.active: HandAsset | None = None
         backdrop_mesh = bpy.data.meshes.new("backdrop")
         half = BACKDROP_SIZE_M / 2.0

@@ -7,8 +7,6 @@ import math
 import bpy
 import numpy as np
 
-from blender_scenes.materials import build_surface_material
-
 SLEEVE_LENGTH_M = 0.13
 RING_SEGMENTS = 32
 SLICES = 8
@@ -49,7 +47,3 @@ def build_sleeve(hand_mesh: bpy.types.Object, parent: bpy.types.Object, name: st
     for collection in hand_mesh.users_collection:
         collection.objects.link(sleeve)
     return sleeve
-
-
-def build_sleeve_material() -> bpy.types.Material:
-    return build_surface_material("fabric")

@@ -10,6 +10,7 @@ import numpy as np
 
 from synthgen.augment import Augmenter, AugmentInput, variant_seed
 from synthgen.hand_labels import keypoint_labels
+from synthgen.hands.palm_textures import palm_roi_from_keypoints
 from synthgen.image_codec import encode_png
 from synthgen.labels import (
     DEPTH_SCALE_M,
@@ -153,8 +154,6 @@ def _row(
 
 def _hand_columns(spec: dict[str, Any], sample: CleanSample) -> dict[str, Any]:
     has_hand = sample.keypoints_2d is not None
-    if has_hand:
-        from synthgen.hands.palm_textures import palm_roi_from_keypoints
     return {
         "identity_id": spec.get("identity_id"),
         "handedness": spec["hand"]["side"] if "hand" in spec else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -11,23 +12,25 @@ from tests.conftest import REPO
 from tests.fake_dataset import hand_rows, object_rows, write_fake_dataset
 
 
-def test_train_detector_runs_an_epoch_and_reports_iou(tmp_path: Path) -> None:
+def _example(name: str) -> ModuleType:
+    """Imports examples/NAME.py (examples are scripts, not a package); skips without torch."""
     pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("train_detector", REPO / "examples" / "train_detector.py")
+    spec = importlib.util.spec_from_file_location(name, REPO / "examples" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_train_detector_runs_an_epoch_and_reports_iou(tmp_path: Path) -> None:
+    module = _example("train_detector")
     folder = write_fake_dataset(tmp_path / "objects", object_rows(25))
     metrics = module.main([str(folder), "--epochs", "1", "--size", "32", "--workers", "0", "--test-split", "test"])
     assert metrics["samples"] == 5 and 0.0 <= metrics["mean_iou"] <= 1.0
 
 
 def test_train_keypoints_runs_an_epoch_and_reports_pck(tmp_path: Path) -> None:
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("train_keypoints", REPO / "examples" / "train_keypoints.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _example("train_keypoints")
     folder = write_fake_dataset(tmp_path / "hands", hand_rows(25, identities=5))
     metrics = module.main([str(folder), "--epochs", "1", "--size", "32", "--workers", "0", "--test-split", "test"])
     assert metrics["visible_keypoints"] > 0 and 0.0 <= metrics["pck@0.2"] <= 1.0
