@@ -8,8 +8,9 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
+import yaml
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import (
@@ -41,6 +42,17 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
 
 
+def _setting(text: str) -> tuple[str, Any]:
+    """``--set KEY=VALUE``: a dotted config key and a YAML value, e.g. ``scene.nir.enabled=true``."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. dataset.image_codec=png), got {text!r}")
+    try:
+        return key.strip(), yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise argparse.ArgumentTypeError(f"{key.strip()}: {value!r} is not a YAML value") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="synthgen", description="Synthetic labelled training data rendered with Blender.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -58,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--spp", type=_int, help="Cycles samples per pixel")
     render.add_argument("--seed", type=_int, help="job seed")
     render.add_argument("--workers", type=_int, help="Blender worker processes")
+    render.add_argument(
+        "--set",
+        dest="settings",
+        metavar="KEY=VALUE",
+        type=_setting,
+        action="append",
+        default=[],
+        help="any config setting by its dotted key, value in YAML (repeatable): --set dataset.image_codec=png",
+    )
     render.add_argument("--overwrite", action="store_true", help="replace a different synthgen dataset in --out")
     render.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -94,6 +115,7 @@ def _render(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "workers": args.workers,
     }
+    overrides |= dict(args.settings)  # --set comes last: the most specific
     config = load_config(args.preset, args.config, overrides)
     if args.preset is None and args.config is None and args.out is None:
         raise UsageError("render: give --preset NAME or --config FILE (or at least --out DIR)")

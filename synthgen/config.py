@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from synthgen.augment import AugmentConfig
 from synthgen.errors import UsageError
+from synthgen.image_codec import ImageCodec
 
 # Cycles renders any size from 1 px; below 16 px labels are meaningless and above 8192 px a CPU render of one
 # image takes hours, so both are treated as mistakes.
@@ -181,6 +182,9 @@ class DatasetSettings(StrictModel):
     renders_per_shard: int = Field(100, ge=1, le=100_000)
     row_group_rows: int = Field(100, ge=1, le=10_000)
     splits: dict[Literal["train", "val", "test"], float] = {"train": 0.8, "val": 0.1, "test": 0.1}
+    image_codec: ImageCodec = Field(
+        "pnm", description="pnm: fast to decode, about 1.4x the size of png; png: smallest, slow to decode"
+    )
 
     @field_validator("splits")
     @classmethod

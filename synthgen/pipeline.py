@@ -127,7 +127,9 @@ def render_shards(
     for result in pool.render(specs):
         index = result.spec["render_index"]
         plan = shard_of[index]
-        rows[plan.name][index] = rows_for_render(result, config.variants, augmenter, config.dataset.splits)
+        rows[plan.name][index] = rows_for_render(
+            result, config.variants, augmenter, config.dataset.splits, config.dataset.image_codec
+        )
         render_seconds += result.output["timings"]["render_s"]
         done += rows_per_render
         waiting[plan.name] -= 1

@@ -11,7 +11,7 @@ import numpy as np
 from synthgen.augment import Augmenter, AugmentInput, variant_seed
 from synthgen.hand_labels import keypoint_labels
 from synthgen.hands.palm_textures import palm_roi_from_keypoints
-from synthgen.image_codec import encode_png
+from synthgen.image_codec import ImageCodec, encode_image
 from synthgen.labels import (
     DEPTH_SCALE_M,
     bbox_from_mask,
@@ -112,8 +112,8 @@ def _augment(augmenter: Augmenter, sample: CleanSample, seed: int) -> tuple[Clea
     return variant, params
 
 
-def _image_cell(array: np.ndarray) -> dict[str, Any]:
-    return {"bytes": encode_png(array), "path": None}
+def _image_cell(array: np.ndarray, codec: ImageCodec) -> dict[str, Any]:
+    return {"bytes": encode_image(array, codec), "path": None}
 
 
 def _row(
@@ -124,6 +124,7 @@ def _row(
     aug_seed: int | None,
     aug_params: dict[str, Any] | None,
     spec_json: str,
+    codec: ImageCodec,
 ) -> dict[str, Any]:
     height, width = sample.mask.shape
     seed, index = spec["job_seed"], spec["render_index"]
@@ -137,13 +138,13 @@ def _row(
         "is_live": spec.get("is_live", True),
         "width": width,
         "height": height,
-        "image": _image_cell(sample.image),
-        "mask": _image_cell(sample.mask),
-        "depth": _image_cell(sample.depth_mm),
+        "image": _image_cell(sample.image, codec),
+        "mask": _image_cell(sample.mask, codec),
+        "depth": _image_cell(sample.depth_mm, codec),
         "depth_scale": DEPTH_SCALE_M,
         "bbox": bbox_from_mask(sample.mask, PRIMARY_INSTANCE_ID),
         "instances": instance_records(sample.mask, sample.classes),
-        **_hand_columns(spec, sample),
+        **_hand_columns(spec, sample, codec),
         "camera_K": sample.camera_K.tolist(),
         "camera_pose": sample.camera_pose.tolist(),
         "aug_seed": aug_seed,
@@ -152,7 +153,7 @@ def _row(
     }
 
 
-def _hand_columns(spec: dict[str, Any], sample: CleanSample) -> dict[str, Any]:
+def _hand_columns(spec: dict[str, Any], sample: CleanSample, codec: ImageCodec) -> dict[str, Any]:
     has_hand = sample.keypoints_2d is not None
     return {
         "identity_id": spec.get("identity_id"),
@@ -162,23 +163,27 @@ def _hand_columns(spec: dict[str, Any], sample: CleanSample) -> dict[str, Any]:
         "keypoints_3d": sample.keypoints_3d.tolist() if has_hand else None,
         "keypoints_visible": sample.keypoints_visible.tolist() if has_hand else None,
         "palm_roi": palm_roi_from_keypoints(sample.keypoints_2d) if has_hand else None,
-        "nir": _image_cell(sample.nir) if sample.nir is not None else None,
+        "nir": _image_cell(sample.nir, codec) if sample.nir is not None else None,
     }
 
 
 def rows_for_render(
-    result: RenderResult, variants: int, augmenter: Augmenter | None, split_ratios: dict[str, float]
+    result: RenderResult,
+    variants: int,
+    augmenter: Augmenter | None,
+    split_ratios: dict[str, float],
+    image_codec: ImageCodec = "png",
 ) -> list[dict[str, Any]]:
     """The clean row plus ``variants`` augmented rows, each seeded from (job seed, render index, aug index)."""
     spec = result.spec
     sample = clean_sample(result)
     split = assign_split(spec["job_seed"], split_group(spec), split_ratios)
     spec_json = json.dumps(spec, sort_keys=True)
-    rows = [_row(spec, sample, 0, split, None, None, spec_json)]
+    rows = [_row(spec, sample, 0, split, None, None, spec_json, image_codec)]
     if variants and augmenter is None:
         raise ValueError("variants > 0 needs an augmenter")
     for aug_index in range(1, variants + 1):
         seed = variant_seed(spec["job_seed"], spec["render_index"], aug_index)
         variant, params = _augment(augmenter, sample, seed)
-        rows.append(_row(spec, variant, aug_index, split, seed, params, spec_json))
+        rows.append(_row(spec, variant, aug_index, split, seed, params, spec_json, image_codec))
     return rows

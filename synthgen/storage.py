@@ -48,7 +48,8 @@ def is_url(location: str) -> bool:
     return "://" in location
 
 
-def _resolve(location: str, field: str) -> tuple[pafs.FileSystem, str]:
+def resolve_filesystem(location: str, field: str) -> tuple[pafs.FileSystem, str]:
+    """A folder or URL -> (pyarrow filesystem, path inside it); UsageError naming ``field`` when unreachable."""
     if not is_url(location):
         return pafs.LocalFileSystem(), os.path.abspath(location)
     try:
@@ -75,7 +76,7 @@ class DatasetStore:
     def __init__(self, location: str | os.PathLike[str], field: str = "out") -> None:
         self.location = str(location)
         self.field = field
-        self.fs, self.root = _resolve(self.location, field)
+        self.fs, self.root = resolve_filesystem(self.location, field)
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from synthgen.dataset_dir import FORMAT_NAME, MANIFEST_NAME
 from synthgen.dataset_schema import IMAGE_STRUCT, dataset_schema
-from synthgen.image_codec import encode_png
+from synthgen.image_codec import encode_image
 from synthgen.shard_writer import file_sha256
 
 SIZE = 32
@@ -30,7 +30,7 @@ SPLIT_CYCLE = ("train", "train", "train", "val", "test")
 
 
 def _cell(array: np.ndarray) -> dict[str, Any]:
-    return {"bytes": encode_png(array), "path": None}
+    return {"bytes": encode_image(array), "path": None}
 
 
 def fake_row(render_index: int, aug_index: int = 0, split: str = "train", kind: str = "object", **extra: Any) -> dict:

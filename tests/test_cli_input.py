@@ -32,6 +32,9 @@ def _error_line(result) -> str:
         (["--preset", "nope"], "preset: unknown preset 'nope'"),
         (["--augment", "wild"], "augment.preset"),
         (["--num-renders", "ten"], "--num-renders"),
+        (["--set", "dataset.image_codec=jpeg"], "dataset.image_codec"),
+        (["--set", "scene.objectz=[1, 2]"], "scene.objectz: unknown key"),
+        (["--set", "render.spp"], "--set: expected KEY=VALUE"),
     ],
 )
 def test_bad_flags_fail_fast_with_one_line(args: list[str], expected: str, tmp_path: Path) -> None:
@@ -42,6 +45,14 @@ def test_bad_flags_fail_fast_with_one_line(args: list[str], expected: str, tmp_p
     assert result.returncode == 2
     assert expected in _error_line(result)
     assert not out.exists(), "nothing is written for bad input"
+
+
+def test_set_overrides_any_setting_last() -> None:
+    from synthgen.cli import _setting
+
+    overrides = dict([_setting("dataset.image_codec=png"), _setting("render.spp=3"), _setting("resolution=[32, 48]")])
+    config = load_config("smoke", overrides={"render.spp": 9} | overrides)
+    assert (config.dataset.image_codec, config.render.spp, config.resolution) == ("png", 3, (32, 48))
 
 
 def test_bad_config_file_names_the_key(tmp_path: Path) -> None:

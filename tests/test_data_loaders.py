@@ -105,14 +105,14 @@ def test_to_torch_decodes_only_the_requested_columns(hands: Path, monkeypatch: p
     import synthgen.data.decode as decode_module
 
     decoded: list[tuple[int, ...]] = []
-    real = decode_module.decode_png
+    real = decode_module.decode_image
 
     def counting(data: bytes) -> np.ndarray:
         array = real(data)
         decoded.append(array.shape)
         return array
 
-    monkeypatch.setattr(decode_module, "decode_png", counting)
+    monkeypatch.setattr(decode_module, "decode_image", counting)
     samples = list(open_dataset(hands).to_torch(columns=["sample_id", "mask", "keypoints_2d"]))
     assert len(samples) == 48 and set(samples[0]) == {"sample_id", "mask", "keypoints_2d"}
     assert decoded == [(32, 32)] * 48, "only the mask of each row is decoded"

@@ -12,7 +12,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from synthgen.hand_labels import DEPTH_TOLERANCE_M
-from synthgen.image_codec import decode_png
+from synthgen.image_codec import decode_image
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.blender
@@ -77,9 +77,9 @@ def test_visible_keypoints_fall_in_the_hand_mask_and_hidden_ones_behind_the_dept
     rows = _rows(request.getfixturevalue(which))
     hidden = 0
     for row in rows:
-        mask = decode_png(row["mask"]["bytes"]) == 1
+        mask = decode_image(row["mask"]["bytes"]) == 1
         grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        depth = decode_png(row["depth"]["bytes"]).astype(float) * row["depth_scale"]
+        depth = decode_image(row["depth"]["bytes"]).astype(float) * row["depth_scale"]
         height, width = mask.shape
         visible_count = 0
         for (u, v), (_, _, z), visible, tolerance in zip(
@@ -101,9 +101,9 @@ def test_visible_keypoints_fall_in_the_hand_mask_and_hidden_ones_behind_the_dept
 
 def test_nir_is_a_grey_image_aligned_with_the_rgb(hand_dataset: Path) -> None:
     for row in _rows(hand_dataset):
-        nir = decode_png(row["nir"]["bytes"])
+        nir = decode_image(row["nir"]["bytes"])
         assert nir.shape == (64, 64) and nir.dtype == np.uint8
-        mask = decode_png(row["mask"]["bytes"]) == 1
+        mask = decode_image(row["mask"]["bytes"]) == 1
         # The LEDs sit at the sensor: the hand, nearest to them, is brighter than what lies behind it.
         assert nir[mask].mean() > nir[~mask].mean()
 

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthgen.dataset_schema import COLUMN_NAMES, dataset_schema
-from synthgen.image_codec import decode_png, encode_png
+from synthgen.image_codec import decode_image, encode_image
 from synthgen.shard_writer import TEMP_PREFIX, file_sha256, write_shard
 
 
@@ -23,8 +23,8 @@ def _row(index: int) -> dict:
     return {
         "sample_id": f"s0-r{index:08d}-a000", "render_id": f"s0-r{index:08d}", "render_index": index,
         "aug_index": 0, "split": "train", "kind": "object", "is_live": True, "width": 8, "height": 8,
-        "image": {"bytes": encode_png(image), "path": None}, "mask": {"bytes": encode_png(mask), "path": None},
-        "depth": {"bytes": encode_png(depth), "path": None}, "depth_scale": 0.001,
+        "image": {"bytes": encode_image(image), "path": None}, "mask": {"bytes": encode_image(mask), "path": None},
+        "depth": {"bytes": encode_image(depth), "path": None}, "depth_scale": 0.001,
         "bbox": [2.0, 2.0, 6.0, 5.0] if index % 2 == 0 else None,
         "instances": [{"id": 1, "class": "box", "bbox": [2.0, 2.0, 6.0, 5.0], "pixels": 12}],
         "camera_K": np.eye(3).tolist(), "camera_pose": np.eye(4).tolist(),
@@ -46,7 +46,7 @@ def test_round_trip_keeps_every_value(tmp_path: Path) -> None:
         assert got == {k: v for k, v in want.items() if k != "depth_scale"}
     assert (record.rows, record.bytes, record.sha256) == (5, path.stat().st_size, file_sha256(path))
     assert pq.ParquetFile(path).metadata.num_row_groups == 3
-    np.testing.assert_array_equal(decode_png(table.column("depth")[0].as_py()["bytes"]), np.full((8, 8), 1500))
+    np.testing.assert_array_equal(decode_image(table.column("depth")[0].as_py()["bytes"]), np.full((8, 8), 1500))
 
 
 def test_schema_carries_huggingface_features() -> None:

@@ -22,7 +22,7 @@ from synthgen.data import open_dataset
 from synthgen.data.decode import array_columns
 from synthgen.data.reader import ShardReader
 from synthgen.dataset_dir import DATA_DIR_NAME, FORMAT_NAME, MANIFEST_NAME, shard_name, write_json_atomic
-from synthgen.image_codec import decode_png
+from synthgen.image_codec import decode_image, encode_image
 from synthgen.shard_writer import write_shard
 
 IMAGES = ("image", "mask", "depth")
@@ -59,8 +59,8 @@ def export_loose(dataset_dir: Path, out: Path) -> list[Path]:
     paths = []
     for row in table.to_pylist():
         stem = out / row["sample_id"]
-        for name in IMAGES:
-            Path(f"{stem}.{name}.png").write_bytes(row[name]["bytes"])
+        for name in IMAGES:  # loose files are PNGs whatever codec the shards use
+            Path(f"{stem}.{name}.png").write_bytes(encode_image(decode_image(row[name]["bytes"]), "png"))
         label_path = Path(f"{stem}.json")
         label_path.write_text(json.dumps({k: row[k] for k in LABELS}))
         paths.append(label_path)
@@ -85,7 +85,7 @@ def read_loose(label_paths: list[Path], arrays: dict[str, np.dtype], decode: boo
         stem = str(label_path)[: -len(".json")]
         for name in IMAGES:
             data = Path(f"{stem}.{name}.png").read_bytes()
-            sample[name] = decode_png(data) if decode else data
+            sample[name] = decode_image(data) if decode else data
         for name, dtype in arrays.items() if decode else ():
             if sample.get(name) is not None:
                 sample[name] = np.asarray(sample[name], dtype=dtype)

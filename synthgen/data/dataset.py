@@ -89,7 +89,7 @@ class SynthgenDataset:
         return list(columns)
 
     def to_arrow(self, columns: Sequence[str] | None = None, filter: pc.Expression | None = None) -> pa.Table:
-        """The matching rows as one Arrow table (images stay PNG structs; nothing is decoded)."""
+        """The matching rows as one Arrow table (images stay encoded structs; nothing is decoded)."""
         selected = self._check_columns(columns, "to_arrow")
         return self.arrow_dataset().to_table(columns=selected, filter=combine(self.expression, filter))
 
@@ -133,7 +133,7 @@ class SynthgenDataset:
     ) -> SynthgenIterableDataset:
         """A ``torch.utils.data.IterableDataset`` yielding one dict per row (then ``transform(row)``).
 
-        Only ``columns`` are read and decoded (default: all). With ``decode``, PNG columns become numpy arrays
+        Only ``columns`` are read and decoded (default: all). With ``decode``, image columns become numpy arrays
         (RGB uint8 (H, W, 3); masks uint8 and depth uint16 (H, W)) and numeric lists become arrays;
         ``as_tensors`` turns those arrays into tensors. Row groups are split across DataLoader workers and
         distributed ranks (see ``synthgen.data.torch_dataset``); ``shuffle`` reorders row groups and the rows in

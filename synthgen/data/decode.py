@@ -1,6 +1,6 @@
-"""From Arrow rows to training samples: PNG columns decoded to numpy arrays, numeric lists to arrays.
+"""From Arrow rows to training samples: image columns (PNM or PNG) decoded to numpy arrays, numeric lists to arrays.
 
-Image-like columns are found by their type (a struct of PNG ``bytes`` and a ``path``, the Hugging Face
+Image-like columns are found by their type (a struct of encoded ``bytes`` and a ``path``, the Hugging Face
 ``Image`` layout), so columns added later (``nir``, ...) decode without a change here. Only the columns a
 reader asked for are read and decoded.
 """
@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from synthgen.image_codec import decode_png
+from synthgen.image_codec import decode_image
 
 
 def is_image_type(dtype: pa.DataType) -> bool:
@@ -53,14 +53,14 @@ def array_columns(schema: pa.Schema) -> dict[str, np.dtype]:
 
 def decode_rows(table: pa.Table, decode: bool = True) -> Iterator[dict[str, Any]]:
     """One dict per row. With ``decode``: images as arrays (RGB uint8 (H, W, 3); masks uint8, depth uint16
-    (H, W)), numeric lists as arrays (null stays None). Without: images as PNG bytes, lists as lists."""
+    (H, W)), numeric lists as arrays (null stays None). Without: images as encoded bytes, lists as lists."""
     images = set(image_columns(table.schema))
     arrays = array_columns(table.schema) if decode else {}
     for row in table.to_pylist():
         for name in images:
             cell = row[name]
             data = cell["bytes"] if cell is not None else None
-            row[name] = decode_png(data) if decode and data is not None else data
+            row[name] = decode_image(data) if decode and data is not None else data
         for name, dtype in arrays.items():
             if row[name] is not None:
                 row[name] = np.asarray(row[name], dtype=dtype)

@@ -1,8 +1,7 @@
 """Where a dataset lives: a local folder or a URL, resolved to a pyarrow filesystem, its manifest and shards.
 
-URLs pyarrow understands natively (``file://``, ``s3://``, ``gs://``, ``hdfs://``) use pyarrow's own
-filesystems; any other scheme goes through ``fsspec`` (``memory://``, ``az://``, ``hf://``, ... whatever fsspec
-implementations are installed), wrapped so pyarrow reads it all the same.
+Locations resolve exactly as the writer's (``synthgen.storage.resolve_filesystem``): pyarrow's own filesystems
+for ``file://``, ``s3://``, ``gs://``, ``hdfs://``, and fsspec for any other scheme (``memory://``, ``hf://``, ...).
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.fs as pafs
 
 from synthgen.dataset_dir import DATA_DIR_NAME, FORMAT_NAME, MANIFEST_NAME, read_manifest
 from synthgen.errors import UsageError
+from synthgen.storage import is_url, resolve_filesystem
 
 
 @dataclass(frozen=True)
@@ -47,30 +46,12 @@ class DatasetSource:
 
 def resolve_source(path_or_url: str | Path) -> DatasetSource:
     text = str(path_or_url)
-    if "://" not in text:
-        return DatasetSource(text, pafs.LocalFileSystem(), str(Path(text).expanduser().absolute()), None)
-    scheme = text.split("://", 1)[0]
-    try:
-        filesystem, root = pafs.FileSystem.from_uri(text)
-    except pa.ArrowInvalid:  # a scheme pyarrow has no filesystem for: ask fsspec
-        filesystem, root = _fsspec_filesystem(text)
-    except OSError as exc:
-        raise UsageError(f"dataset: cannot reach {text!r} ({exc})") from None
+    if not is_url(text):
+        text = str(Path(text).expanduser())
+    filesystem, root = resolve_filesystem(text, "dataset")
     if isinstance(filesystem, pafs.LocalFileSystem):
         return DatasetSource(text, filesystem, root, None)
-    return DatasetSource(text, filesystem, root, f"{scheme}://")
-
-
-def _fsspec_filesystem(url: str) -> tuple[pafs.FileSystem, str]:
-    try:
-        import fsspec
-    except ImportError:
-        raise UsageError(f"dataset: {url!r} needs fsspec for its scheme (pip install fsspec)") from None
-    try:
-        filesystem, root = fsspec.core.url_to_fs(url)
-    except (ImportError, ValueError) as exc:
-        raise UsageError(f"dataset: no filesystem for {url!r} ({exc})") from None
-    return pafs.PyFileSystem(pafs.FSSpecHandler(filesystem)), root
+    return DatasetSource(text, filesystem, root, text.split("://", 1)[0] + "://")
 
 
 def load_manifest(source: DatasetSource) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pyarrow as pa
 
-from synthgen.image_codec import decode_png
+from synthgen.image_codec import decode_image
 
 EXAMPLES = 5
 BOX_TOLERANCE_PX = 0.01
@@ -65,7 +65,7 @@ def check_labels(
 ) -> list[Finding]:
     """Findings over a label table (non-image columns, in dataset order).
 
-    ``mask_reader(positions)`` returns the PNG bytes of the masks of those rows; it is used to check that
+    ``mask_reader(positions)`` returns the encoded bytes of the masks of those rows; it is used to check that
     visible keypoints lie on the subject (at most ``MAX_MASKS_CHECKED`` rows, spread over the dataset).
     """
     ids = _column(labels, "sample_id") or [str(i) for i in range(labels.num_rows)]
@@ -137,7 +137,7 @@ def _keypoint_findings(
     for n, png in zip(with_points, mask_reader(with_points), strict=True):
         if png is None:
             continue
-        subject = cv2.dilate((decode_png(png) > 0).astype(np.uint8), kernel) > 0
+        subject = cv2.dilate((decode_image(png) > 0).astype(np.uint8), kernel) > 0
         points = _keypoints(keypoints[n])
         seen = np.asarray(visible[n], dtype=bool) if visible[n] is not None else np.ones(len(points), bool)
         cols, rows = np.floor(points[seen, 0]).astype(int), np.floor(points[seen, 1]).astype(int)

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from synthgen.hand_labels import KEYPOINT_EDGES
-from synthgen.image_codec import decode_png
+from synthgen.image_codec import decode_image
 
 TILE_PX = 192
 GAP_PX = 4
@@ -78,8 +78,8 @@ def _draw_keypoints(tile: Image.Image, keypoints: Any, visible: Any, scale: floa
 def sample_tiles(row: dict[str, Any], with_nir: bool) -> list[Image.Image]:
     """The tiles of one row (``image``, ``mask``, ``depth``, ``instances`` and, if present, ``keypoints_2d``,
     ``keypoints_visible``, ``palm_roi``, ``nir``)."""
-    image = decode_png(row["image"]["bytes"])
-    mask = decode_png(row["mask"]["bytes"])
+    image = decode_image(row["image"]["bytes"])
+    mask = decode_image(row["mask"]["bytes"])
     scale = TILE_PX / max(image.shape[:2])
     overlay = image.copy()
     hit = mask > 0
@@ -100,11 +100,11 @@ def sample_tiles(row: dict[str, Any], with_nir: bool) -> list[Image.Image]:
     second = _resized(overlay, scale, smooth=False)
     if row.get("keypoints_2d"):
         _draw_keypoints(second, row["keypoints_2d"], row.get("keypoints_visible"), scale)
-    tiles = [first, second, _resized(_depth_colours(decode_png(row["depth"]["bytes"])), scale, smooth=False)]
+    tiles = [first, second, _resized(_depth_colours(decode_image(row["depth"]["bytes"])), scale, smooth=False)]
     if with_nir:
         cell = row.get("nir")
         if cell is not None and cell.get("bytes"):
-            tiles.append(_resized(decode_png(cell["bytes"]), scale, smooth=True))
+            tiles.append(_resized(decode_image(cell["bytes"]), scale, smooth=True))
         else:
             tiles.append(Image.new("RGB", first.size, BACKGROUND))
     return tiles
