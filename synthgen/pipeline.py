@@ -160,10 +160,9 @@ def render_shard(
 
 
 def finish_dataset(dataset: DatasetWriter) -> None:
-    """Marks the dataset complete and writes its card (local folders only)."""
+    """Marks the dataset complete and writes its card (a folder or object storage alike)."""
     dataset.write_manifest(complete=True)
-    if dataset.root is not None:
-        write_dataset_card_or_warn(dataset.root)
+    write_dataset_card_or_warn(dataset.store.location)
 
 
 def run_job(

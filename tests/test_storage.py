@@ -138,6 +138,7 @@ def test_the_pipeline_renders_and_resumes_on_memory_storage(memory_url: str) -> 
     assert (first.rows, first.shards_written) == (4, 2)
     assert validate_dataset(memory_url) == []
     store = DatasetStore(memory_url)
+    assert b"4 rows" in store.read_bytes("README.md")  # the dataset card is written to object storage too
     before = {name: store.sha256(f"data/{name}") for name in store.list_names("data")}
     again = run_job(config)
     assert (again.shards_written, again.shards_kept) == (0, 2)

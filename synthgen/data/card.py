@@ -7,7 +7,6 @@ Hub show and load the folder as it is.
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,8 @@ import pyarrow.compute as pc
 
 from synthgen import __version__
 from synthgen.data.dataset import open_dataset
-from synthgen.data.source import resolve_source
 from synthgen.dataset_dir import CARD_NAME
-from synthgen.shard_writer import TEMP_PREFIX
+from synthgen.storage import DatasetStore
 
 log = logging.getLogger(__name__)
 
@@ -185,22 +183,12 @@ def card_text(location: str | Path) -> str:
 
 
 def write_dataset_card(location: str | Path) -> str:
-    """Writes ``README.md`` into the dataset at ``location`` (a folder or URL) and returns where it went.
-
-    A local file is written to a temporary name and renamed; on object storage the object is written in one go.
-    """
-    text = card_text(location).encode("utf-8")
-    source = resolve_source(location)
-    if source.is_local:
-        path = Path(source.root) / CARD_NAME
-        temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
-        temp.write_bytes(text)
-        os.replace(temp, path)
-        return str(path)
-    with source.filesystem.open_output_stream(source.path(CARD_NAME)) as stream:
-        stream.write(text)
-    log.debug("wrote the dataset card %s", source.path(CARD_NAME))
-    return f"{location}/{CARD_NAME}"
+    """Writes ``README.md`` into the dataset at ``location`` (a folder or URL), whole or not at all (the store's
+    atomic write), and returns where it went."""
+    store = DatasetStore(str(location), field="dataset")
+    store.write_atomic(CARD_NAME, card_text(location).encode("utf-8"))
+    log.debug("wrote the dataset card %s", store.where(CARD_NAME))
+    return store.where(CARD_NAME)
 
 
 def write_dataset_card_or_warn(location: str | Path) -> str | None:
