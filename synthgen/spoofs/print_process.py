@@ -50,9 +50,17 @@ def am_screen(coverage: np.ndarray, cell_dots: float, angle_deg: float) -> np.nd
     a = np.radians(angle_deg)
     u = (x * np.cos(a) + y * np.sin(a)) / cell_dots
     v = (-x * np.sin(a) + y * np.cos(a)) / cell_dots
-    # Euclidean-like spot function in [0, 1]: small dots grow from cell centres, merge into a checkerboard at 50%.
-    threshold = 0.5 - 0.25 * (np.cos(2 * np.pi * u) + np.cos(2 * np.pi * v))
+    # Round-dot spot function: dots grow from the cell centres and merge into a checkerboard at 50%. Ranked
+    # against its own distribution over one cell, a coverage of c inks a share c of every cell.
+    spot = _spot(u, v)
+    phases = (np.arange(128) + 0.5) / 128
+    reference = np.sort(_spot(*np.meshgrid(phases, phases)).ravel())
+    threshold = np.searchsorted(reference, spot) / reference.size
     return (coverage > threshold).astype(np.float32)
+
+
+def _spot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return -(np.cos(2 * np.pi * u) + np.cos(2 * np.pi * v))
 
 
 def fm_dither(coverage: np.ndarray, rng: np.random.Generator) -> np.ndarray:
