@@ -18,7 +18,7 @@ from tests.conftest import run_cli
 
 pytestmark = pytest.mark.blender
 
-# Seed 8 puts one attack of each type among 12 renders of 2 identities, beside 7 live samples (checked below).
+# Seed 8 puts one attack of each type among 12 renders of 2 identities, beside 8 live samples (checked below).
 CONFIG = """preset: palm-scanner
 seed: 8
 resolution: 64

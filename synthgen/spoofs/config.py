@@ -29,7 +29,7 @@ class PrintSampling(_Strict):
     dpi: FloatRange = Field((100.0, 300.0), description="printer raster resolution, dots per inch")
     colour_shift: FloatRange = Field((0.03, 0.15), description="size of the printer's colour cast and gamut loss")
     scale: FloatRange = Field((0.9, 1.15), description="printed size relative to life size")
-    curl: FloatRange = Field((0.0, 12.0), description="bend curvature of the sheet, 1/m")
+    curl: FloatRange = Field((0.0, 8.0), description="bend curvature of the sheet, 1/m (either way)")
     corner_curl: FloatRange = Field((0.0, 0.02), description="lift of the corners, metres")
     nir_source_share: float = Field(0.1, ge=0, le=1, description="share printed from an NIR capture of the victim")
 
