@@ -26,6 +26,7 @@ from blender_scenes.attack_screen import ScreenDevice
 from blender_scenes.attack_silicone import apply_silicone, build_silicone_material, set_silicone_nir
 from blender_scenes.hand_scene import HAND_INSTANCE_ID, HandScene
 from blender_scenes.render_setup import apply_render_settings, render_to_arrays
+from blender_scenes.stage import set_matrix
 from synthgen.hand_labels import keypoint_labels
 from synthgen.labels import camera_labels
 from synthgen.spoofs.plan import SOURCE_ATTACKS
@@ -148,6 +149,8 @@ class AttackScene:
             apply_render_settings(self.scene, spec["render"])
         self._hide_instruments()
         self.hands.apply(spec)
+        for _, asset in self.hands.hands.values():
+            asset.mesh_object.pass_index = HAND_INSTANCE_ID  # a print's holder was not the subject
         self._set_hand_material(self.silicone if self.attack == "silicone" else self.hands.skin)
         self.keypoints_world = None
         self.source_digest = None
@@ -190,9 +193,35 @@ class AttackScene:
         margin = margin_px * width / raster
         size = (width + 2 * margin, height + 2 * margin)
         self.print_sheet.apply(params, albedo, nir, size, self.frame)
+        if params.get("holder"):
+            self._hold(params["holder"], size)
         uv = self.source.keypoints_uv
         sheet_uv = np.stack([(margin + uv[:, 0] * width) / size[0], (margin + uv[:, 1] * height) / size[1]], axis=1)
         self.keypoints_world = self.print_sheet.world_points(sheet_uv)
+
+    def _hold(self, holder: dict[str, Any], size: tuple[float, float]) -> None:
+        """The attacker's hand (the posed asset, now not the subject) pinches the sheet's bottom edge from below:
+        fingers up the sheet, thumb on the printed side, the pinch at ``edge_position`` along the edge."""
+        asset = self.hands.active
+        assert asset is not None
+        pose = holder["pose"]
+        asset.set_pose({name: tuple(angles) for name, angles in pose["joints"].items()})
+        asset.set_wrist(**pose["wrist"])
+        set_matrix(asset.armature_object, np.eye(4))
+        keypoints = asset.keypoints_world()  # in the hand frame: +Y fingers, palm -Z, thumb side -X (right)
+        pinch = 0.5 * (keypoints[4] + keypoints[8])
+        thumb_side = np.array([-1.0 if asset.side == "right" else 1.0, 0.0, 0.0])
+        # Hand frame -> sheet frame: thumb side -> +z (towards the camera), fingers -> +y (up the sheet); the
+        # rows are the hand-frame directions that become the sheet's x, y, z.
+        to_sheet = np.stack([np.cross([0.0, 1.0, 0.0], thumb_side), [0.0, 1.0, 0.0], thumb_side])
+        grip = np.array([(holder["edge_position"] - 0.5) * size[0], -size[1] / 2 + holder["inset_m"], 0.0])
+        local = np.eye(4)
+        local[:3, :3] = to_sheet
+        local[:3, 3] = grip - to_sheet @ pinch
+        set_matrix(asset.armature_object, self.frame @ local)
+        asset.mesh_object.hide_render = False
+        asset.mesh_object.pass_index = 0
+        self.hands.sleeves[asset.side].hide_render = False
 
     def _apply_screen(self, params: dict[str, Any], photo: np.ndarray) -> None:
         display = photo.astype(np.float64) / 255.0

@@ -108,6 +108,10 @@ def _print_params(rng: np.random.Generator, attacks: AttackSampling, cutout: boo
         "margin_m": _u(rng, (0.004, 0.02)),
         "dither_seed": int(rng.integers(2**31)),
         "from_nir": bool(rng.uniform() < p.nir_source_share),
+        # The attacker's fingers pinch the sheet's bottom edge (prints only; a cut-out is held off-frame).
+        "holder": None
+        if cutout or rng.uniform() >= p.held_share
+        else {"edge_position": _u(rng, (0.25, 0.75)), "inset_m": _u(rng, (0.006, 0.015)), "pose": _pinch(rng)},
     }
 
 
@@ -144,6 +148,12 @@ def _silicone_params(rng: np.random.Generator, attacks: AttackSampling, identity
         "nir_albedo": _u(rng, s.nir_albedo),
         "noise_seed": _u(rng, (0.0, 100.0)),
     }
+
+
+def _pinch(rng: np.random.Generator) -> dict[str, Any]:
+    pose = sample_hand_pose(rng, "pinch")
+    pose["wrist"] = {name: round(a * 0.3, 3) for name, a in pose["wrist"].items()}  # a straight wrist
+    return pose
 
 
 def _rigid_pose(rng: np.random.Generator, stiffness: float) -> dict[str, Any]:
