@@ -200,8 +200,8 @@ class AttackScene:
         self.keypoints_world = self.print_sheet.world_points(sheet_uv)
 
     def _hold(self, holder: dict[str, Any], size: tuple[float, float]) -> None:
-        """The attacker's hand (the posed asset, now not the subject) pinches the sheet's bottom edge from below:
-        fingers up the sheet, thumb on the printed side, the pinch at ``edge_position`` along the edge."""
+        """The attacker's hand (the posed asset, now not the subject) pinches the instrument's bottom edge from
+        below: fingers up along it, thumb on the shown side, the pinch at ``edge_position`` along the edge."""
         asset = self.hands.active
         assert asset is not None
         pose = holder["pose"]
@@ -229,6 +229,8 @@ class AttackScene:
             display = np.repeat(display[..., None], 3, axis=-1)
         # The photo file holds display values; the panel's gamma turns them into light.
         self.screen.apply(params, display ** params["gamma"], self.frame)
+        if params.get("holder"):
+            self._hold(params["holder"], (params["width"], params["height"]))
         self.keypoints_world = self.screen.world_points(self.source.keypoints_uv)
 
     # -- near infrared --------------------------------------------------------------------------------------

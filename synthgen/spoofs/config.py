@@ -45,6 +45,7 @@ class ScreenSampling(_Strict):
     brightness: FloatRange = Field((0.6, 1.6), description="emission strength of a white pixel")
     gamma: FloatRange = Field((1.9, 2.5), description="display gamma")
     glass_roughness: FloatRange = Field((0.02, 0.12), description="roughness of the cover glass (glare spread)")
+    held_share: float = Field(0.7, ge=0, le=1, description="share of devices held at the bottom edge by a pinch")
 
     _ranges = field_validator("pixel_pitch_mm", "brightness", "gamma", "glass_roughness")(_check_range)
 

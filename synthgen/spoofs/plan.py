@@ -109,9 +109,7 @@ def _print_params(rng: np.random.Generator, attacks: AttackSampling, cutout: boo
         "dither_seed": int(rng.integers(2**31)),
         "from_nir": bool(rng.uniform() < p.nir_source_share),
         # The attacker's fingers pinch the sheet's bottom edge (prints only; a cut-out is held off-frame).
-        "holder": None
-        if cutout or rng.uniform() >= p.held_share
-        else {"edge_position": _u(rng, (0.25, 0.75)), "inset_m": _u(rng, (0.006, 0.015)), "pose": _pinch(rng)},
+        "holder": None if cutout or rng.uniform() >= p.held_share else _holder(rng),
     }
 
 
@@ -127,6 +125,7 @@ def _screen_params(rng: np.random.Generator, attacks: AttackSampling) -> dict[st
         "glass_roughness": _u(rng, s.glass_roughness),
         "body_colour": [_u(rng, (0.01, 0.25))] * 3,
         "fit": _u(rng, (0.85, 1.0)),  # share of the screen the photo fills (zoom)
+        "holder": _holder(rng) if rng.uniform() < s.held_share else None,
     }
 
 
@@ -150,10 +149,11 @@ def _silicone_params(rng: np.random.Generator, attacks: AttackSampling, identity
     }
 
 
-def _pinch(rng: np.random.Generator) -> dict[str, Any]:
+def _holder(rng: np.random.Generator) -> dict[str, Any]:
+    """Where and how the attacker's thumb and index finger pinch the instrument's bottom edge."""
     pose = sample_hand_pose(rng, "pinch")
     pose["wrist"] = {name: round(a * 0.3, 3) for name, a in pose["wrist"].items()}  # a straight wrist
-    return pose
+    return {"edge_position": _u(rng, (0.25, 0.75)), "inset_m": _u(rng, (0.006, 0.015)), "pose": pose}
 
 
 def _rigid_pose(rng: np.random.Generator, stiffness: float) -> dict[str, Any]:

@@ -46,17 +46,20 @@ def cmyk_coverage(rgb: np.ndarray) -> np.ndarray:
 def am_screen(coverage: np.ndarray, cell_dots: float, angle_deg: float) -> np.ndarray:
     """Round-dot halftone of one channel: a dot prints where the coverage exceeds the rotated spot function."""
     height, width = coverage.shape
-    y, x = np.mgrid[0:height, 0:width].astype(np.float64) + 0.5
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32) + 0.5
     a = np.radians(angle_deg)
     u = (x * np.cos(a) + y * np.sin(a)) / cell_dots
     v = (-x * np.sin(a) + y * np.cos(a)) / cell_dots
-    # Round-dot spot function: dots grow from the cell centres and merge into a checkerboard at 50%. Ranked
-    # against its own distribution over one cell, a coverage of c inks a share c of every cell.
-    spot = _spot(u, v)
+    # Round-dot spot function: dots grow from the cell corners and merge into a checkerboard at 50%. Mapped
+    # through its own distribution over one cell, a coverage of c inks a share c of every cell.
     phases = (np.arange(128) + 0.5) / 128
-    reference = np.sort(_spot(*np.meshgrid(phases, phases)).ravel())
-    threshold = np.searchsorted(reference, spot) / reference.size
-    return (coverage > threshold).astype(np.float32)
+    return (coverage > _uniformised(_spot(u, v), _spot(*np.meshgrid(phases, phases)))).astype(np.float32)
+
+
+def _uniformised(values: np.ndarray, sample: np.ndarray) -> np.ndarray:
+    """``values`` mapped through the empirical distribution of ``sample`` (1025 quantiles): uniform on [0, 1]."""
+    levels = np.linspace(0.0, 1.0, 1025)
+    return np.interp(values, np.quantile(sample, levels), levels).astype(np.float32)
 
 
 def _spot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -66,16 +69,20 @@ def _spot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 def fm_dither(coverage: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Stochastic (inkjet) screening: droplets where coverage exceeds a slightly smoothed noise threshold."""
     noise = rng.uniform(size=coverage.shape).astype(np.float32)
-    # A light blur and re-ranking removes clumps (towards blue noise) while keeping the threshold uniform.
+    # Removing the noise's low frequencies breaks up clumps (towards blue noise); re-uniformising keeps the
+    # threshold's distribution flat, so a coverage c still prints a share c of droplets.
     smoothed = noise - cv2.GaussianBlur(noise, (0, 0), 1.0)
-    ranks = np.argsort(np.argsort(smoothed, axis=None)).reshape(coverage.shape)
-    threshold = (ranks + 0.5) / ranks.size
-    return (coverage > threshold).astype(np.float32)
+    sample = smoothed.ravel()[rng.integers(smoothed.size, size=min(smoothed.size, 65536))]
+    return (coverage > _uniformised(smoothed, sample)).astype(np.float32)
 
 
 def screened_inks(rgb: np.ndarray, method: str, seed: int) -> np.ndarray:
     """Printed ink coverage (H, W, 4) at the printer raster for linear ``rgb``, after screening and dot gain."""
-    coverage = cmyk_coverage(rgb)
+    return screen_coverage(cmyk_coverage(rgb), method, seed)
+
+
+def screen_coverage(coverage: np.ndarray, method: str, seed: int) -> np.ndarray:
+    """Screens wanted ink coverage (H, W, 4) into printed dots, with dot gain."""
     rng = np.random.default_rng(seed)
     channels = []
     for channel in range(4):
@@ -117,10 +124,11 @@ def printed_textures(
     photo = source.astype(np.float32) / 255.0
     if photo.ndim == 2:
         photo = np.repeat(photo[..., None], 3, axis=-1)
+    # Colour work is per pixel: done at the photo's size, the wanted coverage is then resampled to the raster.
+    coverage = cmyk_coverage(srgb_to_linear(apply_colour_shift(photo, params["colour_shift"])))
     height = max(1, round(raster_px * photo.shape[0] / photo.shape[1]))
-    photo = cv2.resize(photo, (raster_px, height), interpolation=cv2.INTER_LINEAR)
-    shifted = srgb_to_linear(apply_colour_shift(photo, params["colour_shift"]))
-    inks = screened_inks(shifted, params["method"], params["dither_seed"])
+    coverage = cv2.resize(coverage.astype(np.float32), (raster_px, height), interpolation=cv2.INTER_LINEAR)
+    inks = screen_coverage(np.clip(coverage, 0.0, 1.0), params["method"], params["dither_seed"])
     inks = np.pad(inks, ((margin_px, margin_px), (margin_px, margin_px), (0, 0)))
     albedo = ink_reflectance(inks, np.asarray(params["paper_tint"]))
     nir = nir_reflectance(inks, params["method"])
