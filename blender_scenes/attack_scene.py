@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import bpy
+import cv2
 import numpy as np
 
 from blender_scenes.attack_print import PrintSheet
@@ -94,6 +95,13 @@ class AttackScene:
         for _, asset in self.hands.hands.values():
             asset.mesh_object.data.materials[0] = material
 
+    def _apply_hands(self, spec: dict[str, Any]) -> None:
+        """The live scene of ``spec`` with no instrument; the hand is the subject again (a holder was not)."""
+        self._hide_instruments()
+        self.hands.apply(spec)
+        for _, asset in self.hands.hands.values():
+            asset.mesh_object.pass_index = HAND_INSTANCE_ID
+
     def _hide_hand(self) -> None:
         for side, (_, asset) in self.hands.hands.items():
             asset.mesh_object.hide_render = True
@@ -105,10 +113,9 @@ class AttackScene:
         if key in self.sources:
             self.sources.move_to_end(key)
             return self.sources[key]
-        self._hide_instruments()
         self._set_hand_material(self.hands.skin)
         apply_render_settings(self.scene, spec["render"])
-        self.hands.apply(spec)
+        self._apply_hands(spec)
         bpy.context.view_layer.update()
         passes = render_to_arrays(self.scene, self.scratch)
         labels = self.hands.labels()
@@ -125,12 +132,18 @@ class AttackScene:
         K, pose = camera_labels(camera)
         points, _, visible = keypoint_labels(np.array(labels["keypoints_world"]), K, pose, passes["depth"])
         height, width = passes["image"].shape[:2]
+        # Depicted = visible in the photo and on the hand there (a cut-out keeps only the hand).
+        mask = passes["object_index"] == HAND_INSTANCE_ID
+        grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        cols = np.clip(np.floor(points[:, 0]).astype(int), 0, width - 1)
+        rows = np.clip(np.floor(points[:, 1]).astype(int), 0, height - 1)
+        visible &= grown[rows, cols]
         matrix = np.array(camera["matrix_world"])
         distance = float((np.array(labels["palm_center_world"]) - matrix[:3, 3]) @ -matrix[:3, 2])
         capture = SourceCapture(
             image=passes["image"],
             nir=nir,
-            mask=passes["object_index"] == HAND_INSTANCE_ID,
+            mask=mask,
             keypoints_uv=np.stack([points[:, 0] / width, 1.0 - points[:, 1] / height], axis=1),
             keypoints_depicted=visible,
             width_m=distance * camera["sensor_width_mm"] / camera["lens_mm"],
@@ -147,10 +160,7 @@ class AttackScene:
         self.source = self._source(params["source"]) if self.attack in SOURCE_ATTACKS else None
         if self.source is not None:
             apply_render_settings(self.scene, spec["render"])
-        self._hide_instruments()
-        self.hands.apply(spec)
-        for _, asset in self.hands.hands.values():
-            asset.mesh_object.pass_index = HAND_INSTANCE_ID  # a print's holder was not the subject
+        self._apply_hands(spec)
         self._set_hand_material(self.silicone if self.attack == "silicone" else self.hands.skin)
         self.keypoints_world = None
         self.source_digest = None
@@ -193,15 +203,24 @@ class AttackScene:
         margin = margin_px * width / raster
         size = (width + 2 * margin, height + 2 * margin)
         self.print_sheet.apply(params, albedo, nir, size, self.frame)
-        if params.get("holder"):
-            self._hold(params["holder"], size)
+        holder = params.get("holder")
+        if holder and cut:
+            # A cut-out is pinched at its lowest point (the forearm's end), not at a fixed place on the edge.
+            rows = np.flatnonzero(self.source.mask.any(axis=1))
+            if rows.size:
+                lowest = self.source.mask[rows[-1]]
+                u = (np.flatnonzero(lowest).mean() + 0.5) / lowest.size
+                v = 1.0 - (rows[-1] + 1) / self.source.mask.shape[0]
+                self._hold(holder, ((u - 0.5) * size[0], (v - 0.5) * size[1] + holder["inset_m"]))
+        elif holder:
+            self._hold(holder, ((holder["edge_position"] - 0.5) * size[0], -size[1] / 2 + holder["inset_m"]))
         uv = self.source.keypoints_uv
         sheet_uv = np.stack([(margin + uv[:, 0] * width) / size[0], (margin + uv[:, 1] * height) / size[1]], axis=1)
         self.keypoints_world = self.print_sheet.world_points(sheet_uv)
 
-    def _hold(self, holder: dict[str, Any], size: tuple[float, float]) -> None:
-        """The attacker's hand (the posed asset, now not the subject) pinches the instrument's bottom edge from
-        below: fingers up along it, thumb on the shown side, the pinch at ``edge_position`` along the edge."""
+    def _hold(self, holder: dict[str, Any], grip_xy: tuple[float, float]) -> None:
+        """The attacker's hand (the posed asset, now not the subject) pinches the instrument at ``grip_xy`` (the
+        instrument's local frame) from below: fingers up along it, thumb on the shown side."""
         asset = self.hands.active
         assert asset is not None
         pose = holder["pose"]
@@ -214,7 +233,7 @@ class AttackScene:
         # Hand frame -> sheet frame: thumb side -> +z (towards the camera), fingers -> +y (up the sheet); the
         # rows are the hand-frame directions that become the sheet's x, y, z.
         to_sheet = np.stack([np.cross([0.0, 1.0, 0.0], thumb_side), [0.0, 1.0, 0.0], thumb_side])
-        grip = np.array([(holder["edge_position"] - 0.5) * size[0], -size[1] / 2 + holder["inset_m"], 0.0])
+        grip = np.array([grip_xy[0], grip_xy[1], 0.0])
         local = np.eye(4)
         local[:3, :3] = to_sheet
         local[:3, 3] = grip - to_sheet @ pinch
@@ -230,7 +249,10 @@ class AttackScene:
         # The photo file holds display values; the panel's gamma turns them into light.
         self.screen.apply(params, display ** params["gamma"], self.frame)
         if params.get("holder"):
-            self._hold(params["holder"], (params["width"], params["height"]))
+            holder = params["holder"]
+            self._hold(
+                holder, ((holder["edge_position"] - 0.5) * params["width"], holder["inset_m"] - params["height"] / 2)
+            )
         self.keypoints_world = self.screen.world_points(self.source.keypoints_uv)
 
     # -- near infrared --------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ class PrintSampling(_Strict):
     curl: FloatRange = Field((0.0, 8.0), description="bend curvature of the sheet, 1/m (either way)")
     corner_curl: FloatRange = Field((0.0, 0.02), description="lift of the corners, metres")
     nir_source_share: float = Field(0.1, ge=0, le=1, description="share printed from an NIR capture of the victim")
-    held_share: float = Field(0.7, ge=0, le=1, description="share of prints held at the bottom edge by a pinch")
+    held_share: float = Field(0.7, ge=0, le=1, description="share held by a pinch (print: bottom edge, cut-out: wrist)")
 
     _ranges = field_validator("dpi", "colour_shift", "scale", "curl", "corner_curl")(_check_range)
 

@@ -108,8 +108,8 @@ def _print_params(rng: np.random.Generator, attacks: AttackSampling, cutout: boo
         "margin_m": _u(rng, (0.004, 0.02)),
         "dither_seed": int(rng.integers(2**31)),
         "from_nir": bool(rng.uniform() < p.nir_source_share),
-        # The attacker's fingers pinch the sheet's bottom edge (prints only; a cut-out is held off-frame).
-        "holder": None if cutout or rng.uniform() >= p.held_share else _holder(rng),
+        # The attacker's fingers pinch the sheet's bottom edge (a cut-out: its lowest point).
+        "holder": _holder(rng) if rng.uniform() < p.held_share else None,
     }
 
 
