@@ -151,3 +151,17 @@ def test_attack_params_column_carries_the_worker_digest() -> None:
     assert attack_params_json({"attack_params": None}, "abc") is None
     row = json.loads(attack_params_json({"attack_params": {"paper": "matte"}}, "abc"))
     assert row == {"paper": "matte", "source_image_sha256": "abc"}
+
+
+def test_most_prints_cutouts_and_devices_are_held_by_a_pinch() -> None:
+    config = _palm_config(num_renders=600)
+    held: dict[str, list[bool]] = {}
+    for index in range(600):
+        spec = sample_spec(config, index)
+        if spec["attack_type"] in ("print", "cutout", "screen"):
+            holder = spec["attack_params"]["holder"]
+            held.setdefault(spec["attack_type"], []).append(holder is not None)
+            if holder:
+                assert holder["pose"]["family"] == "pinch" and 0.25 <= holder["edge_position"] <= 0.75
+    for name, flags in held.items():
+        assert 0.5 < np.mean(flags) < 0.9, name  # held_share 0.7
