@@ -28,16 +28,17 @@ from blender_scenes.stage import Stage
 log = logging.getLogger("blender_scenes.worker")
 
 
-def _build_scene(scene_type: str, scene: bpy.types.Scene, stage: Stage) -> Any:
+def _build_scene(scene_type: str, scene: bpy.types.Scene, stage: Stage, scratch: Path) -> Any:
     """Scene builders are imported lazily: a tabletop worker never loads the hand asset."""
     if scene_type == "tabletop":
         from blender_scenes.tabletop import TabletopScene
 
         return TabletopScene(scene, stage)
     if scene_type == "hands":
+        from blender_scenes.attack_scene import AttackScene
         from blender_scenes.hand_scene import HandScene
 
-        return HandScene(scene, stage)
+        return AttackScene(HandScene(scene, stage), scratch)  # live hands and presentation attacks
     raise ValueError(f"scene_type: this worker cannot build {scene_type!r}")
 
 
@@ -54,7 +55,7 @@ class SceneRenderer:
 
     def _builder(self, scene_type: str) -> Any:
         if scene_type not in self.builders:
-            self.builders[scene_type] = _build_scene(scene_type, self.scene, self.stage)
+            self.builders[scene_type] = _build_scene(scene_type, self.scene, self.stage, self.scratch)
         for name, builder in self.builders.items():
             builder.set_visible(name == scene_type)
         return self.builders[scene_type]

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from synthgen.augment import AugmentConfig
 from synthgen.errors import UsageError
 from synthgen.image_codec import ImageCodec
+from synthgen.spoofs.config import AttackSampling
 
 # Cycles renders any size from 1 px; below 16 px labels are meaningless and above 8192 px a CPU render of one
 # image takes hours, so both are treated as mistakes.
@@ -158,6 +159,7 @@ class HandsScene(StrictModel):
     backdrop_distance_m: FloatRange = (0.15, 0.8)
     world_only_share: float = Field(0.15, ge=0, le=1, description="share of samples with no backdrop")
     nir: NirSettings = NirSettings()
+    attacks: AttackSampling = Field(AttackSampling(), description="presentation attacks (spoofs); none by default")
 
     _ranges = field_validator("backdrop_distance_m")(_check_range)
 

@@ -48,6 +48,9 @@ COLUMNS: list[tuple[str, pa.DataType, dict[str, Any]]] = [
     ("split", pa.string(), _value("string")),
     ("kind", pa.string(), _value("string")),
     ("is_live", pa.bool_(), _value("bool")),
+    # Presentation attacks (null for live rows): docs/dataset-format.md#presentation-attacks.
+    ("attack_type", pa.string(), _value("string")),
+    ("attack_params", pa.string(), _value("string")),
     ("width", pa.int32(), _value("int32")),
     ("height", pa.int32(), _value("int32")),
     ("image", IMAGE_STRUCT, {"_type": "Image"}),

@@ -22,6 +22,7 @@ from synthgen.labels import (
 )
 from synthgen.render_pool import RenderResult
 from synthgen.seeding import Stream, derive_rng
+from synthgen.spoofs.labels import ATTACK_CLASSES, attack_params_json
 
 PRIMARY_INSTANCE_ID = 1  # the subject of a scene; ``bbox`` is its box
 
@@ -40,12 +41,13 @@ class CleanSample:
     keypoints_3d: np.ndarray | None = None  # (21, 3) metres, camera frame of the clean render
     keypoints_visible: np.ndarray | None = None
     nir: np.ndarray | None = None
+    attack_source_sha256: str | None = None  # digest of the victim image an attack showed (worker-reported)
 
 
 def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
     """Instance id -> class name for the objects a spec puts in the scene."""
     if spec["scene_type"] == "hands":
-        return {1: "hand"}
+        return {1: ATTACK_CLASSES.get(spec.get("attack_type"), "hand")}
     return {obj["instance_id"]: obj["shape"] for obj in spec["objects"]}
 
 
@@ -86,11 +88,14 @@ def clean_sample(result: RenderResult) -> CleanSample:
         camera_K=K,
         camera_pose=pose,
         nir=output.get("nir"),
+        attack_source_sha256=output.get("attack_source_sha256"),
     )
     if "keypoints_world" in output:
         sample.keypoints_2d, sample.keypoints_3d, sample.keypoints_visible = keypoint_labels(
             np.array(output["keypoints_world"]), K, pose, output["depth"]
         )
+        if "keypoints_depicted" in output:  # an attack image shows only what its source photo showed
+            sample.keypoints_visible &= np.asarray(output["keypoints_depicted"], dtype=bool)
     return sample
 
 
@@ -136,6 +141,8 @@ def _row(
         "split": split,
         "kind": spec["kind"],
         "is_live": spec.get("is_live", True),
+        "attack_type": spec.get("attack_type"),
+        "attack_params": attack_params_json(spec, sample.attack_source_sha256),
         "width": width,
         "height": height,
         "image": _image_cell(sample.image, codec),

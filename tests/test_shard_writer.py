@@ -22,7 +22,8 @@ def _row(index: int) -> dict:
     depth = np.full((8, 8), 1500, np.uint16)
     return {
         "sample_id": f"s0-r{index:08d}-a000", "render_id": f"s0-r{index:08d}", "render_index": index,
-        "aug_index": 0, "split": "train", "kind": "object", "is_live": True, "width": 8, "height": 8,
+        "aug_index": 0, "split": "train", "kind": "object", "is_live": True, "attack_type": None, "attack_params": None,
+        "width": 8, "height": 8,
         "image": {"bytes": encode_image(image), "path": None}, "mask": {"bytes": encode_image(mask), "path": None},
         "depth": {"bytes": encode_image(depth), "path": None}, "depth_scale": 0.001,
         "bbox": [2.0, 2.0, 6.0, 5.0] if index % 2 == 0 else None,

@@ -41,8 +41,10 @@ def sample_spec(config: JobConfig, render_index: int) -> dict[str, Any]:
     }
     if isinstance(config.scene, HandsScene):
         from synthgen.samplers.hands import sample_hands_spec
+        from synthgen.spoofs.plan import with_attack
 
         spec |= sample_hands_spec(config.seed, config.scene, render_index, rng, config.render.spp)
+        spec = with_attack(config, spec)
     else:
         spec |= sample_tabletop_spec(config.scene, config.resolution, rng)
     return spec
