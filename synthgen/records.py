@@ -20,6 +20,7 @@ from synthgen.labels import (
     instance_mask,
     instance_records,
 )
+from synthgen.products.labels import defect_records, extend_instances, instance_labels
 from synthgen.render_pool import RenderResult
 from synthgen.seeding import Stream, derive_rng
 
@@ -40,12 +41,16 @@ class CleanSample:
     keypoints_3d: np.ndarray | None = None  # (21, 3) metres, camera frame of the clean render
     keypoints_visible: np.ndarray | None = None
     nir: np.ndarray | None = None
+    defect_mask: np.ndarray | None = None  # products: defect ids (see synthgen.products.labels)
+    products: dict[int, dict[str, Any]] | None = None  # products: per-instance pose, box and silhouette size
 
 
 def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
     """Instance id -> class name for the objects a spec puts in the scene."""
     if spec["scene_type"] == "hands":
         return {1: "hand"}
+    if spec["scene_type"] == "products":
+        return {p["instance_id"]: spec["skus"][str(p["sku_id"])]["product_class"] for p in spec["products"]}
     return {obj["instance_id"]: obj["shape"] for obj in spec["objects"]}
 
 
@@ -87,6 +92,9 @@ def clean_sample(result: RenderResult) -> CleanSample:
         camera_pose=pose,
         nir=output.get("nir"),
     )
+    if "defect_index" in output:
+        sample.defect_mask = np.asarray(output["defect_index"], dtype=np.uint8)
+        sample.products = instance_labels(result.spec, output, pose)
     if "keypoints_world" in output:
         sample.keypoints_2d, sample.keypoints_3d, sample.keypoints_visible = keypoint_labels(
             np.array(output["keypoints_world"]), K, pose, output["depth"]
@@ -101,11 +109,14 @@ def _augment(augmenter: Augmenter, sample: CleanSample, seed: int) -> tuple[Clea
     augmented, params = augmenter.augment(
         AugmentInput(
             image=sample.image, mask=sample.mask, depth=sample.depth_mm, nir=sample.nir,
-            keypoints=keypoints, keypoints_visible=sample.keypoints_visible,
+            keypoints=keypoints, keypoints_visible=sample.keypoints_visible, defect_mask=sample.defect_mask,
         ),
         seed,
     )  # fmt: skip
-    variant = replace(sample, image=augmented.image, mask=augmented.mask, depth_mm=augmented.depth, nir=augmented.nir)
+    variant = replace(
+        sample, image=augmented.image, mask=augmented.mask, depth_mm=augmented.depth, nir=augmented.nir,
+        defect_mask=augmented.defect_mask,
+    )  # fmt: skip
     if augmented.keypoints is not None:
         variant.keypoints_2d = augmented.keypoints.astype(np.float64) + 0.5
         variant.keypoints_visible = augmented.keypoints_visible
@@ -142,8 +153,9 @@ def _row(
         "depth": _image_cell(sample.depth_mm),
         "depth_scale": DEPTH_SCALE_M,
         "bbox": bbox_from_mask(sample.mask, PRIMARY_INSTANCE_ID),
-        "instances": instance_records(sample.mask, sample.classes),
+        "instances": extend_instances(instance_records(sample.mask, sample.classes), sample.products),
         **_hand_columns(spec, sample),
+        **_product_columns(spec, sample),
         "camera_K": sample.camera_K.tolist(),
         "camera_pose": sample.camera_pose.tolist(),
         "aug_seed": aug_seed,
@@ -163,6 +175,16 @@ def _hand_columns(spec: dict[str, Any], sample: CleanSample) -> dict[str, Any]:
         "keypoints_visible": sample.keypoints_visible.tolist() if has_hand else None,
         "palm_roi": palm_roi_from_keypoints(sample.keypoints_2d) if has_hand else None,
         "nir": _image_cell(sample.nir) if sample.nir is not None else None,
+    }
+
+
+def _product_columns(spec: dict[str, Any], sample: CleanSample) -> dict[str, Any]:
+    has_products = sample.defect_mask is not None
+    return {
+        "product_class": spec.get("product_class"),
+        "sku_id": spec.get("sku_id"),
+        "defects": defect_records(spec, sample.defect_mask) if has_products else None,
+        "defect_mask": _image_cell(sample.defect_mask) if has_products else None,
     }
 
 

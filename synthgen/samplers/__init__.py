@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthgen.config import HandsScene, JobConfig
+from synthgen.config import HandsScene, JobConfig, ProductsScene
 from synthgen.samplers.tabletop import sample_tabletop_spec
 from synthgen.seeding import Stream, derive_int_seed, derive_rng
 
@@ -43,6 +43,10 @@ def sample_spec(config: JobConfig, render_index: int) -> dict[str, Any]:
         from synthgen.samplers.hands import sample_hands_spec
 
         spec |= sample_hands_spec(config.seed, config.scene, render_index, rng, config.render.spp)
+    elif isinstance(config.scene, ProductsScene):
+        from synthgen.samplers.products import sample_products_spec
+
+        spec |= sample_products_spec(config.seed, config.scene, dict(config.dataset.splits), config.resolution, rng)
     else:
         spec |= sample_tabletop_spec(config.scene, config.resolution, rng)
     return spec

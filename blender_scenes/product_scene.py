@@ -1,0 +1,302 @@
+"""The products scene: SKU meshes with generated artwork on a table, a shelf or a conveyor belt.
+
+Built once per worker: a pool of product objects (each with its own printed material, whose image is swapped
+per SKU from a per-worker cache), a ground plane, a gondola shelf and a belt. ``apply`` writes each product's
+mesh (the pure geometry of ``synthgen.products``, deformed by its defect) and custom properties that the
+materials read. Labels: per instance the world matrix and the pixels its silhouette would cover unoccluded
+(its projected triangles rasterised), and the defect pixels from the ``defect`` AOV.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any
+
+import bpy
+import cv2
+import numpy as np
+
+from blender_scenes.materials import SURFACE_FAMILIES, apply_surface, build_surface_material
+from blender_scenes.product_materials import DEFECT_AOV, build_printed, build_solid
+from blender_scenes.stage import Stage, link, set_matrix
+from synthgen.labels import camera_labels
+from synthgen.products.artwork import draw_atlas
+from synthgen.products.defects import deform
+from synthgen.products.geometry import LABEL_BAND_ALPHA_FAMILIES, product_mesh
+
+MAX_PRODUCTS = 64
+IMAGE_CACHE = 32
+GROUND_SIZE_M = 12.0
+# Surface finishes: (roughness, metallic, transmission, coat).
+FINISHES = {
+    "cardboard": (0.85, 0.0, 0.0, 0.0),
+    "printed_paper": (0.45, 0.0, 0.0, 0.15),
+    "glossy_plastic": (0.18, 0.0, 0.0, 0.5),
+    "matte_plastic": (0.55, 0.0, 0.0, 0.0),
+    "clear_plastic": (0.05, 0.0, 1.0, 0.0),
+    "metal": (0.22, 1.0, 0.0, 0.0),
+    "glass": (0.02, 0.0, 1.0, 0.0),
+}
+
+
+def _box(name: str, scene: bpy.types.Scene, material: bpy.types.Material) -> bpy.types.Object:
+    mesh = bpy.data.meshes.new(name)
+    v = [(x, y, z) for z in (-0.5, 0.5) for y in (-0.5, 0.5) for x in (-0.5, 0.5)]
+    mesh.from_pydata(v, [], [(0, 2, 3, 1), (4, 5, 7, 6), (0, 1, 5, 4), (2, 6, 7, 3), (0, 4, 6, 2), (1, 3, 7, 5)])
+    obj = link(scene, bpy.data.objects.new(name, mesh))
+    obj.data.materials.append(material)
+    obj.pass_index = 0
+    return obj
+
+
+def _flat_material(name: str) -> bpy.types.Material:
+    material = bpy.data.materials.new(name)
+    material.use_nodes = True
+    return material
+
+
+def _set_flat(material: bpy.types.Material, colour: list[float], roughness: float, metallic: float = 0.0) -> None:
+    bsdf = material.node_tree.nodes["Principled BSDF"]
+    bsdf.inputs["Base Color"].default_value = (*colour, 1.0)
+    bsdf.inputs["Roughness"].default_value = roughness
+    bsdf.inputs["Metallic"].default_value = metallic
+
+
+class ProductScene:
+    def __init__(self, scene: bpy.types.Scene, stage: Stage) -> None:
+        self.scene = scene
+        self.stage = stage
+        view_layer = scene.view_layers[0]
+        if DEFECT_AOV not in [a.name for a in view_layer.aovs]:
+            aov = view_layer.aovs.add()
+            aov.name, aov.type = DEFECT_AOV, "VALUE"
+        half = GROUND_SIZE_M / 2
+        ground_mesh = bpy.data.meshes.new("products_ground")
+        ground_mesh.from_pydata(
+            [(-half, -half, 0), (half, -half, 0), (half, half, 0), (-half, half, 0)], [], [(0, 1, 2, 3)]
+        )
+        self.ground = link(scene, bpy.data.objects.new("products_ground", ground_mesh))
+        self.surface_materials = {f: build_surface_material(f) for f in SURFACE_FAMILIES}
+        self.ground.data.materials.append(self.surface_materials[SURFACE_FAMILIES[0]])
+        self.fixture_materials = {k: _flat_material(f"fixture_{k}") for k in ("board", "back", "edge", "belt", "frame")}
+        self.fixtures: dict[str, bpy.types.Object] = {}
+        for i in range(4):
+            self.fixtures[f"board_{i}"] = _box(f"board_{i}", scene, self.fixture_materials["board"])
+            self.fixtures[f"edge_{i}"] = _box(f"edge_{i}", scene, self.fixture_materials["edge"])
+        self.fixtures["back"] = _box("shelf_back", scene, self.fixture_materials["back"])
+        for side in ("left", "right"):
+            self.fixtures[f"upright_{side}"] = _box(f"upright_{side}", scene, self.fixture_materials["back"])
+            self.fixtures[f"rail_{side}"] = _box(f"rail_{side}", scene, self.fixture_materials["frame"])
+        self.fixtures["belt"] = _box("belt", scene, self.fixture_materials["belt"])
+        self.products: list[bpy.types.Object] = []
+        for slot in range(MAX_PRODUCTS):
+            obj = link(scene, bpy.data.objects.new(f"sku_{slot}", bpy.data.meshes.new(f"sku_{slot}")))
+            obj.data.materials.append(build_printed(f"sku_{slot}_printed"))
+            for prefix in ("cap", "clear", "content"):
+                obj.data.materials.append(build_solid(f"sku_{slot}_{prefix}", prefix))
+            bevel = obj.modifiers.new("bevel", "BEVEL")
+            bevel.width, bevel.segments, bevel.limit_method, bevel.angle_limit = 0.002, 2, "ANGLE", math.radians(60)
+            obj.hide_render = True
+            self.products.append(obj)
+        self.images: OrderedDict[str, bpy.types.Image] = OrderedDict()
+
+    def set_visible(self, visible: bool) -> None:
+        self.ground.hide_render = not visible
+        for obj in [*self.fixtures.values(), *self.products]:
+            obj.hide_render = obj.hide_render or not visible
+
+    # ------------------------------------------------------------------ apply
+
+    def apply(self, spec: dict[str, Any]) -> None:
+        material = self.surface_materials[spec["surface"]["material"]]
+        self.ground.data.materials[0] = material
+        apply_surface(material, spec["surface"])
+        self._apply_fixtures(spec)
+        products = spec["products"]
+        if len(products) > MAX_PRODUCTS:
+            raise ValueError(f"products: at most {MAX_PRODUCTS} per scene, got {len(products)}")
+        for slot, obj in enumerate(self.products):
+            obj.hide_render = slot >= len(products)
+        for obj, item in zip(self.products, products, strict=False):
+            self._apply_product(obj, item, spec["skus"][str(item["sku_id"])])
+        self.stage.apply_lighting(spec["lighting"])
+        camera = spec["camera"]
+        self.stage.apply_camera(
+            np.array(camera["location"]), np.array(camera["look_at"]), camera["roll_deg"], camera["focal_mm"],
+            camera["sensor_mm"],
+        )  # fmt: skip
+
+    def _place_box(self, name: str, centre: list[float], size: list[float]) -> None:
+        obj = self.fixtures[name]
+        obj.hide_render = False
+        matrix = np.diag([*size, 1.0])
+        matrix[:3, 3] = centre
+        set_matrix(obj, matrix)
+
+    def _apply_fixtures(self, spec: dict[str, Any]) -> None:
+        for obj in self.fixtures.values():
+            obj.hide_render = True
+        shelf, belt = spec.get("shelf"), spec.get("conveyor")
+        if shelf:
+            _set_flat(self.fixture_materials["board"], shelf["board_color"], 0.4, 0.3)
+            _set_flat(self.fixture_materials["back"], shelf["back_color"], 0.6)
+            _set_flat(self.fixture_materials["edge"], shelf["edge_color"], 0.35)
+            w, d, t = shelf["width_m"], shelf["depth_m"], 0.02
+            for i in range(shelf["boards"]):
+                z = shelf["base_m"] + i * shelf["spacing_m"]
+                self._place_box(f"board_{i}", [0.0, 0.0, z - t / 2], [w + 0.04, d, t])
+                # The shelf edge (price rail) in front of the board.
+                self._place_box(f"edge_{i}", [0.0, -d / 2 - 0.006, z - 0.022], [w + 0.04, 0.012, 0.045])
+            top = shelf["base_m"] + shelf["boards"] * shelf["spacing_m"]
+            self._place_box("back", [0.0, d / 2 + 0.01, top / 2], [w + 0.04, 0.02, top + 0.2])
+            for side, x in (("left", -1), ("right", 1)):
+                self._place_box(f"upright_{side}", [x * (w / 2 + 0.04), 0.0, top / 2], [0.04, d + 0.04, top + 0.2])
+        if belt:
+            _set_flat(self.fixture_materials["belt"], belt["belt_color"], 0.8)
+            _set_flat(self.fixture_materials["frame"], belt["frame_color"], 0.3, 1.0)
+            width = belt["width_m"]
+            # The belt top is the support plane z = 0; products were placed on it.
+            self._place_box("belt", [0.0, 0.0, -0.01], [6.0, width, 0.02])
+            for side, y in (("left", -1), ("right", 1)):
+                self._place_box(f"rail_{side}", [0.0, y * (width / 2 + 0.02), 0.0], [6.0, 0.03, 0.06])
+            # The floor sits below the belt frame.
+            self.ground.location = (0.0, 0.0, -0.7)
+        else:
+            self.ground.location = (0.0, 0.0, 0.0)
+
+    def _image(self, sku: dict[str, Any]) -> bpy.types.Image:
+        key = f"{sku['sku_id']}:{sku['artwork']['barcode']}:{sku['artwork']['seed']}"
+        if key in self.images:
+            self.images.move_to_end(key)
+            return self.images[key]
+        atlas = draw_atlas(sku).pixels
+        image = bpy.data.images.new(f"atlas_{key}", atlas.shape[1], atlas.shape[0], alpha=True)
+        image.pixels.foreach_set((atlas[::-1].astype(np.float32) / 255.0).ravel())
+        image.pack()
+        self.images[key] = image
+        if len(self.images) > IMAGE_CACHE:
+            _, old = self.images.popitem(last=False)
+            bpy.data.images.remove(old)
+        return image
+
+    def _apply_product(self, obj: bpy.types.Object, item: dict[str, Any], sku: dict[str, Any]) -> None:
+        mesh_data = product_mesh(sku)
+        defect = item.get("defect")
+        verts = deform(mesh_data, defect, sku) if defect else mesh_data.array()
+        mesh = obj.data
+        mesh.clear_geometry()
+        mesh.from_pydata(verts.tolist(), [], mesh_data.faces)
+        mesh.polygons.foreach_set("material_index", mesh_data.materials)
+        uv_layer = mesh.uv_layers.new(name="UVMap") if not mesh.uv_layers else mesh.uv_layers[0]
+        uv_layer.data.foreach_set("uv", np.array([c for face in mesh_data.uvs for c in face], dtype=np.float32).ravel())
+        mesh.shade_smooth()
+        mesh.set_sharp_from_angle(angle=math.radians(50))
+        mesh.update()
+        obj.modifiers["bevel"].show_render = sku["family"] == "carton"
+        obj.pass_index = item["instance_id"]
+        set_matrix(obj, np.array(item["matrix_world"]))
+        obj.data.materials[0].node_tree.nodes["artwork"].image = self._image(sku)
+        self._set_props(obj, sku, defect)
+
+    @staticmethod
+    def _set_props(obj: bpy.types.Object, sku: dict[str, Any], defect: dict[str, Any] | None) -> None:
+        mats = sku["materials"]
+        body = FINISHES[mats["body"]]
+        label = FINISHES[mats["label"] if sku["family"] in LABEL_BAND_ALPHA_FAMILIES else mats["body"]]
+        cap = FINISHES[mats["cap"]]
+        obj["band"] = 1.0 if sku["family"] in LABEL_BAND_ALPHA_FAMILIES else 0.0
+        obj["label_rough"], obj["label_coat"] = label[0], label[3]
+        obj["label_metal"] = 0.35 if mats["body"] == "metal" else 0.0  # ink printed on metal keeps some sheen
+        obj["body_color"] = sku["container_color_linear"]
+        obj["body_rough"], obj["body_metal"], obj["body_transmission"], obj["body_coat"] = body
+        obj["cap_color"] = sku["cap_color_linear"]
+        obj["cap_rough"], obj["cap_metal"], obj["cap_transmission"] = cap[0], cap[1], 0.0
+        obj["clear_color"], obj["clear_rough"], obj["clear_metal"], obj["clear_transmission"] = (
+            [0.95, 0.97, 1.0],
+            0.03,
+            0.0,
+            1.0,
+        )
+        obj["content_color"] = sku["container_color_linear"]
+        obj["content_rough"], obj["content_metal"], obj["content_transmission"] = 0.4, 0.0, 0.0
+        d = defect or {}
+        on = defect is not None and d["type"] != "misaligned_label"
+        obj["d_on"] = 1.0 if on else 0.0
+        obj["d_a"], obj["d_b"] = d.get("a", [0.0, 0.0, 0.0]), d.get("b", [0.0, 0.0, 0.0])
+        radius = d.get("radius", 0.01) or 0.01
+        obj["d_radius"] = radius
+        obj["d_noise_scale"] = 3.0 / radius
+        obj["d_noise_m"] = 2.0 * d.get("noise", 0.0) * radius
+        obj["d_color"] = d.get("color_linear", [0.0, 0.0, 0.0])
+        obj["d_mix"] = d.get("mix", 0.0)
+        obj["d_rough"] = d.get("roughness", -1.0)
+        obj["d_cut"] = float(d.get("cut", 0))
+        shift = d.get("label_shift", [0.0, 0.0, 0.0])
+        _low, _high = sku["label_band"] or (0.0, 1.0)
+        obj["label_dv"], obj["label_tilt"], obj["label_phase"] = shift[0] * 0.75, shift[1] * 0.75, shift[2]
+
+    # ------------------------------------------------------------------ labels
+
+    def labels(self) -> dict[str, Any]:
+        bpy.context.view_layer.update()
+        K, pose = camera_labels(self.stage.camera_record())
+        width, height = self.scene.render.resolution_x, self.scene.render.resolution_y
+        world_to_cam = np.linalg.inv(pose)
+        depsgraph = bpy.context.evaluated_depsgraph_get()
+        instances = []
+        for obj in self.products:
+            if obj.hide_render:
+                continue
+            matrix = np.array(obj.matrix_world)
+            evaluated = obj.evaluated_get(depsgraph)
+            mesh = evaluated.to_mesh()
+            try:
+                mesh.calc_loop_triangles()
+                count = len(mesh.vertices)
+                co = np.empty(count * 3, dtype=np.float64)
+                mesh.vertices.foreach_get("co", co)
+                tris = np.empty(len(mesh.loop_triangles) * 3, dtype=np.int64)
+                mesh.loop_triangles.foreach_get("vertices", tris)
+            finally:
+                evaluated.to_mesh_clear()
+            world = co.reshape(-1, 3) @ matrix[:3, :3].T + matrix[:3, 3]
+            silhouette = rasterise(world, tris.reshape(-1, 3), K, world_to_cam, width, height)
+            instances.append(
+                {
+                    "instance_id": obj.pass_index,
+                    "matrix_world": matrix.tolist(),
+                    "unoccluded_pixels": int(silhouette.sum()),
+                }
+            )
+        return {"instances": instances}
+
+    def pass_labels(self, passes: dict[str, np.ndarray], spec: dict[str, Any]) -> dict[str, Any]:
+        """The defect mask: each defect's id where its product's pixels show the defect region."""
+        aov = passes.get(DEFECT_AOV)
+        mask = np.zeros(passes["object_index"].shape, dtype=np.uint8)
+        if aov is None:
+            return {"defect_index": mask}
+        hit = aov > 0.5
+        defect_id = 0
+        for item in spec["products"]:
+            if item.get("defect"):
+                defect_id += 1
+                mask[hit & (passes["object_index"] == item["instance_id"])] = defect_id
+        return {"defect_index": mask}
+
+
+def rasterise(
+    world: np.ndarray, tris: np.ndarray, K: np.ndarray, world_to_cam: np.ndarray, width: int, height: int
+) -> np.ndarray:
+    """The pixels whose centres the triangles cover (all of them, occluded or not)."""
+    cam = world @ world_to_cam[:3, :3].T + world_to_cam[:3, 3]
+    front = cam[:, 2] > 1e-4
+    uv = (cam @ K.T)[:, :2] / np.where(front, cam[:, 2], 1.0)[:, None]
+    keep = front[tris].all(axis=1)
+    # Fixed point with 8 fractional bits; a pixel centre (c + 0.5) is what the renderer samples.
+    pts = np.rint((uv[tris[keep]] - 0.5) * 256).astype(np.int32)
+    canvas = np.zeros((height, width), dtype=np.uint8)
+    for tri in pts:
+        cv2.fillConvexPoly(canvas, tri, 1, lineType=cv2.LINE_8, shift=8)
+    return canvas
