@@ -135,38 +135,43 @@ def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> t
     """Boards of a gondola shelf; each board holds runs of facings (one SKU repeated side by side) and rows of
     the same SKU behind the front one, fronts flush with the shelf edge."""
     boards = int(rng.integers(2, 4))
-    spacing = _uniform(rng, (0.3, 0.42))
+    tallest_primary = footprint(*cat.bounds(cat.primary), "upright")[2]
+    spacing = max(_uniform(rng, (0.3, 0.42)), tallest_primary + 0.05)
     width, depth = _uniform(rng, (0.8, 1.2)), _uniform(rng, (0.3, 0.42))
     base = _uniform(rng, (0.1, 0.3))
     placements: list[dict[str, Any]] = []
-    first = True
-    for board in range(boards):
+    primary_board = int(rng.integers(boards))
+    # The primary's board is filled first, so the product cap never leaves the primary out.
+    for board in [primary_board] + [b for b in range(boards) if b != primary_board]:
         z = base + board * spacing
         x = -width / 2 + 0.02
-        while x < width / 2 - 0.05 and len(placements) < scene.max_products:
+        misses = 0
+        first = board == primary_board
+        while x < width / 2 - 0.05 and len(placements) < scene.max_products and misses < 20:
             sku_id = cat.primary if first else cat.draw(rng)
             low, high = cat.bounds(sku_id)
             hx, hy, height = footprint(low, high, "upright")
-            if height > spacing - 0.04:
-                if first:  # the primary does not fit this shelf: put it on the top board
-                    pass
-                else:
-                    continue
-            facings = int(rng.integers(1, 4))
-            for _ in range(facings):
+            if height > spacing - 0.03 or x + 2 * hx > width / 2 - 0.01:
+                misses += 1  # too tall for this board or too wide for what is left of it
+                continue
+            for _ in range(int(rng.integers(1, 4))):
                 if x + 2 * hx > width / 2 - 0.01 or len(placements) >= scene.max_products:
                     break
-                y = -depth / 2 + hy + _uniform(rng, (0.005, 0.025))
-                rows = 0
-                while y + hy < depth / 2 - 0.01 and rows < 3 and len(placements) < scene.max_products:
-                    yaw = float(rng.normal(0.0, 2.0))
-                    # A turned product needs room for its rotated footprint.
-                    placements.append(_placement(cat, sku_id, "upright", yaw, (x + hx + 0.002, y), z, rng, scene))
-                    y += 2 * hy + 0.012
-                    rows += 1
-                x += 2 * hx + 0.006 + abs(math.sin(math.radians(4.0))) * 2 * hy
-                first = False
+                y = -depth / 2 + hy + _uniform(rng, (0.005, 0.02))
+                for _row in range(2):  # the front facing and one behind it
+                    if y + hy > depth / 2 - 0.01 or len(placements) >= scene.max_products:
+                        break
+                    # A small turn; the footprint allows for it (sin 3 degrees of the depth on each side).
+                    yaw = float(np.clip(rng.normal(0.0, 1.5), -3.0, 3.0))
+                    slack = math.sin(math.radians(3.0)) * hy
+                    placements.append(_placement(cat, sku_id, "upright", yaw, (x + hx + slack, y), z, rng, scene))
+                    y += 2 * hy + 2 * slack + 0.012
+                x += 2 * hx + 2 * math.sin(math.radians(3.0)) * hy + 0.006
+            first = False
             x += _uniform(rng, (0.0, 0.03))
+    # The primary product (instance 1) leads the list.
+    order = sorted(range(len(placements)), key=lambda k: placements[k]["sku_id"] != cat.primary)
+    placements = [placements[k] for k in order]
     extra = {
         "shelf": {
             "boards": boards,
@@ -203,6 +208,9 @@ def _camera(scene: ProductsScene, layout: str, placements: list, resolution: tup
         azimuth = math.radians(-90 + rng.normal(0, 12))
         elevation = math.radians(rng.normal(5, 8))
     else:
+        if layout == "conveyor":  # a stretch of the belt round the primary product
+            near = np.linalg.norm(pts[:, :2] - primary_xyz[:2], axis=1) < 0.35
+            pts = pts[near] if near.any() else pts
         centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
         radius = float(np.linalg.norm(pts.max(axis=0) - pts.min(axis=0)) / 2)
         look_at = centre + rng.normal(0.0, 0.05 * radius, size=3)
@@ -222,6 +230,15 @@ def _camera(scene: ProductsScene, layout: str, placements: list, resolution: tup
         "focal_mm": focal,
         "sensor_mm": cam.sensor_mm,
     }
+
+
+def _lighting(rng: np.random.Generator, scene: ProductsScene, layout: str, target: np.ndarray) -> dict[str, Any]:
+    lighting = sample_lighting(rng, scene.lights, target)
+    if layout == "shelf":  # store lighting comes from the aisle side, not through the back panel
+        for light in lighting["lights"]:
+            if light["location"][1] > target[1]:
+                light["location"][1] = 2 * target[1] - light["location"][1]
+    return lighting
 
 
 def sample_products_spec(
@@ -253,6 +270,6 @@ def sample_products_spec(
         "products": placements,
         "surface": sample_surface(rng, surface),
         "camera": _camera(scene, layout, placements, resolution, rng, primary),
-        "lighting": sample_lighting(rng, scene.lights, primary),
+        "lighting": _lighting(rng, scene, layout, primary),
         **extra,
     }
