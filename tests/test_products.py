@@ -121,7 +121,7 @@ def test_defects_move_only_vertices_inside_their_region() -> None:
 
 
 def test_bad_product_config_names_the_field() -> None:
-    with pytest.raises(UsageError, match="scene.defects.types"):
+    with pytest.raises(UsageError, match=r"scene\.defects\.types"):
         load_config(overrides={"scene": {"type": "products", "defects": {"types": {"melted": 1.0}}}})
-    with pytest.raises(UsageError, match="scene.families"):
+    with pytest.raises(UsageError, match=r"scene\.families"):
         load_config(overrides={"scene": {"type": "products", "families": {"crate": 1.0}}})

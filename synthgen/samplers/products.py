@@ -123,7 +123,8 @@ def _scatter(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator, be
             "rib_scale": _uniform(rng, (40.0, 120.0)),
         }
     else:
-        spread = 0.12 + 0.06 * math.sqrt(count) + max(radii)
+        # Products stand in a loose group (about a third of the square covered), as on a counter or a desk.
+        spread = max(max(radii) + 0.02, math.sqrt(sum(math.pi * r * r for r in radii) / 0.35) / 2)
         centres = pack_circles(rng, radii, (spread, spread), GAP_M)
         for sku_id, rest, yaw, centre in zip(ids, rests, yaws, centres, strict=True):
             if centre is not None:
@@ -202,7 +203,8 @@ def _camera(scene: ProductsScene, layout: str, placements: list, resolution: tup
     fill = _uniform(rng, cam.fill)
     if layout == "shelf":
         # In front of the shelf, framing a section around the primary product.
-        look_at = primary_xyz + np.array([rng.normal(0, 0.05), 0.0, rng.normal(0, 0.05)])
+        # Between the primary product and the middle of the shelf, so the frame shows shelf rather than wall.
+        look_at = primary_xyz * np.array([0.6, 1.0, 1.0]) + np.array([rng.normal(0, 0.05), 0.0, rng.normal(0, 0.04)])
         radius = _uniform(rng, (0.18, 0.45))
         distance = radius / math.sin(fill * fov / 2.0)
         azimuth = math.radians(-90 + rng.normal(0, 12))
