@@ -210,7 +210,7 @@ class ProductsScene(StrictModel):
     max_products: int = Field(24, ge=1, le=64, description="products per scene at most (shelves fill up to it)")
     defects: DefectSettings = DefectSettings()
     surfaces: list[Literal["wood", "tiles", "concrete", "fabric", "marble"]] = ["wood", "tiles", "concrete", "marble"]
-    camera: CameraSampling = CameraSampling(focal_mm=(30.0, 60.0), elevation_deg=(15.0, 60.0))
+    camera: CameraSampling = CameraSampling(focal_mm=(30.0, 60.0), elevation_deg=(15.0, 60.0), fill=(0.85, 1.15))
     lights: LightSampling = LightSampling()
 
     @field_validator("families", "layouts")

@@ -259,19 +259,32 @@ def sample_products_spec(
     )
     for instance_id, p in enumerate(placements, start=1):
         p["instance_id"] = instance_id  # instance 1 is the primary product (the row's bbox and sku_id)
+    camera = _camera(scene, layout, placements, resolution, rng, primary)
+    if layout != "shelf":
+        # The subject (instance 1) is the product nearest the camera, so something in front rarely hides it.
+        # Every SKU of the scene shares one split, so this never moves a product across splits.
+        location = np.array(camera["location"])
+        nearest = min(
+            range(len(placements)),
+            key=lambda k: float(np.linalg.norm(np.array(placements[k]["matrix_world"])[:3, 3] - location)),
+        )
+        placements.insert(0, placements.pop(nearest))
+        for instance_id, p in enumerate(placements, start=1):
+            p["instance_id"] = instance_id
+    primary_sku = placements[0]["sku_id"]
     surface = scene.surfaces[int(rng.integers(len(scene.surfaces)))]
     skus = {str(i): cat.sku(i) for i in sorted({p["sku_id"] for p in placements})}
     return {
         "kind": "product",
         "scene_type": "products",
         "layout": layout,
-        "split_group": f"sku:{cat.primary}",
-        "sku_id": cat.primary,
-        "product_class": cat.sku(cat.primary)["product_class"],
+        "split_group": f"sku:{primary_sku}",
+        "sku_id": primary_sku,
+        "product_class": cat.sku(primary_sku)["product_class"],
         "skus": skus,
         "products": placements,
         "surface": sample_surface(rng, surface),
-        "camera": _camera(scene, layout, placements, resolution, rng, primary),
+        "camera": camera,
         "lighting": _lighting(rng, scene, layout, primary),
         **extra,
     }
