@@ -22,7 +22,7 @@ class _Builder:
     def node(self, kind: str, **inputs: object) -> bpy.types.Node:
         node = self.tree.nodes.new(kind)
         for key, value in inputs.items():
-            self.connect(value, node.inputs[key]) if not isinstance(key, int) else None
+            self.connect(value, node.inputs[key])
         return node
 
     def connect(self, value: object, socket: bpy.types.NodeSocket) -> None:
@@ -105,13 +105,11 @@ def _finish(b: _Builder, shader: bpy.types.NodeSocket, aov_value: bpy.types.Node
     b.connect(aov_value, aov.inputs["Value"])
 
 
-def _with_defect(b: _Builder, colour: object, roughness: object, weight: bpy.types.NodeSocket) -> tuple:
-    """Colour and roughness after the defect's change inside its region."""
+def _with_defect(b: _Builder, colour: object, weight: bpy.types.NodeSocket) -> tuple:
+    """The colour inside the defect region, and where the defect sets its own roughness (d_rough >= 0)."""
     colour = b.mix_colour(b.math("MULTIPLY", weight, b.attr("d_mix")), colour, b.attr("d_color", "Color"))
     use_rough = b.math("MULTIPLY", weight, b.math("GREATER_THAN", b.attr("d_rough"), -0.5))
-    roughness = b.tree.nodes.new("ShaderNodeMix")
-    roughness.data_type = "FLOAT"
-    return colour, use_rough, roughness
+    return colour, use_rough
 
 
 def _mix_float(b: _Builder, factor: object, x: object, y: object) -> bpy.types.NodeSocket:
@@ -150,7 +148,7 @@ def build_printed(name: str) -> bpy.types.Material:
     alpha = b.math("MULTIPLY", alpha, b.math("SUBTRACT", 1.0, b.math("MULTIPLY", weight, b.attr("d_cut"))))
     misprint = b.math("MULTIPLY", band, b.math("ABSOLUTE", b.math("SUBTRACT", in_band(shifted_v), in_band(v))))
 
-    colour, use_rough, _ = _with_defect(b, image.outputs["Color"], None, weight)
+    colour, use_rough = _with_defect(b, image.outputs["Color"], weight)
     label_rough = _mix_float(b, use_rough, b.attr("label_rough"), b.attr("d_rough"))
     label = _principled(b, colour, label_rough, b.attr("label_metal"), 0.0, b.attr("label_coat"))
     box_colour = b.mix_colour(

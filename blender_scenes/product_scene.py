@@ -26,6 +26,7 @@ from synthgen.products.defects import deform
 from synthgen.products.geometry import LABEL_BAND_ALPHA_FAMILIES, product_mesh
 
 MAX_PRODUCTS = 64
+MAX_TAGS = 32
 IMAGE_CACHE = 32
 GROUND_SIZE_M = 12.0
 # Surface finishes: (roughness, metallic, transmission, coat).
@@ -85,6 +86,10 @@ class ProductScene:
             self.fixtures[f"board_{i}"] = _box(f"board_{i}", scene, self.fixture_materials["board"])
             self.fixtures[f"edge_{i}"] = _box(f"edge_{i}", scene, self.fixture_materials["edge"])
         self.fixtures["back"] = _box("shelf_back", scene, self.fixture_materials["back"])
+        self.fixture_materials["tag"] = _flat_material("fixture_tag")
+        _set_flat(self.fixture_materials["tag"], [0.85, 0.85, 0.82], 0.4)
+        for i in range(MAX_TAGS):
+            self.fixtures[f"tag_{i}"] = _box(f"tag_{i}", scene, self.fixture_materials["tag"])
         for side in ("left", "right"):
             self.fixtures[f"upright_{side}"] = _box(f"upright_{side}", scene, self.fixture_materials["back"])
             self.fixtures[f"rail_{side}"] = _box(f"rail_{side}", scene, self.fixture_materials["frame"])
@@ -148,7 +153,11 @@ class ProductScene:
                 self._place_box(f"board_{i}", [0.0, 0.0, z - t / 2], [w + 0.04, d, t])
                 # The shelf edge (price rail) in front of the board.
                 self._place_box(f"edge_{i}", [0.0, -d / 2 - 0.006, z - 0.022], [w + 0.04, 0.012, 0.045])
+            for i, (x, board) in enumerate(shelf.get("tags", [])[:MAX_TAGS]):
+                z = shelf["base_m"] + board * shelf["spacing_m"]
+                self._place_box(f"tag_{i}", [x, -d / 2 - 0.0125, z - 0.022], [0.04, 0.002, 0.028])
             top = shelf["base_m"] + shelf["boards"] * shelf["spacing_m"]
+            self._place_box(f"board_{shelf['boards']}", [0.0, 0.0, top - t / 2], [w + 0.04, d, t])  # the top
             self._place_box("back", [0.0, d / 2 + 0.01, top / 2], [w + 0.04, 0.02, top + 0.2])
             for side, x in (("left", -1), ("right", 1)):
                 self._place_box(f"upright_{side}", [x * (w / 2 + 0.04), 0.0, top / 2], [0.04, d + 0.04, top + 0.2])
@@ -234,6 +243,7 @@ class ProductScene:
         obj["d_cut"] = float(d.get("cut", 0))
         shift = d.get("label_shift", [0.0, 0.0, 0.0])
         _low, _high = sku["label_band"] or (0.0, 1.0)
+        # The shift is in label heights; the label band fills 0.75 of the atlas' v.
         obj["label_dv"], obj["label_tilt"], obj["label_phase"] = shift[0] * 0.75, shift[1] * 0.75, shift[2]
 
     # ------------------------------------------------------------------ labels

@@ -256,24 +256,21 @@ def tube(sku: dict[str, Any]) -> Mesh:
     body_start, body_end = cap_h + 0.006, h - crimp
 
     def section(z: float) -> np.ndarray:
-        if z <= cap_h:
-            return _circle(0.8 * r, theta + math.pi / 2, 0.0)[:, ::-1] * [1, -1]
-        s = min(1.0, max(0.0, (z - body_start) / (body_end - body_start))) ** 1.4
+        if z < cap_h + 1e-9:  # the cap: a ribbed cylinder, slightly narrower than the body
+            return _circle(0.8 * r, theta, 0.015 if z < cap_h - 1e-9 else 0.0)
         if z < body_start:
-            s = 0.0
+            return _circle(0.85 * r, theta)
+        s = min(1.0, (z - body_start) / (body_end - body_start)) ** 1.4
         squash = 0.02 + 0.98 * (1.0 - s)
         if z > body_end:
             squash = 0.03 * (1.0 + 0.5 * math.cos(2 * math.pi * (z - body_end) / 0.002))
         x = r * np.sin(theta) * (1.0 + s * (math.pi / 2 - 1.0))
         return np.stack([x, -r * np.cos(theta) * squash], axis=1)
 
-    zs = [0.0, cap_h - 0.002, cap_h, body_start - 0.003, body_start]
+    zs = [0.0, cap_h - 0.002, cap_h, body_start - 0.003, body_start]  # cap, its top edge, the shoulder
     zs += list(_steps(body_start, body_end, 0.008)[1:]) + list(np.linspace(body_end, h, 7)[1:])
     mats = [CAP, CAP, CAP] + [PRINTED] * (len(zs) - 4)
     rings = [Ring(section(float(z)), float(z), _side_v(float(z), h, None)) for z in zs]
-    rings[1].points = _circle(0.8 * r, theta, 0.015)  # grip ribs on the cap
-    for ring in rings[:3]:
-        ring.points = _circle(0.8 * r if ring.z < cap_h else 0.85 * r, theta, 0.015 if ring.z < cap_h else 0.0)
     mesh = Mesh()
     loft(mesh, rings, u, mats, CAP, PRINTED)
     return mesh

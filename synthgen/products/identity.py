@@ -135,6 +135,12 @@ def _materials(rng: np.random.Generator, family: str) -> dict[str, str]:
     return {"body": _pick(rng, body), "cap": cap, "label": label}
 
 
+def _cap_colour(rng: np.random.Generator, family: str, palette: dict[str, list[int]]) -> list[float]:
+    """Can ends are bare aluminium; other caps and lids take a brand colour, white or black."""
+    colour = _pick(rng, [palette["primary"], palette["secondary"], [235, 235, 235], [30, 30, 30]])
+    return _linear([205, 205, 210] if family == "can" else colour)
+
+
 def sample_sku(job_seed: int, sku_id: int, families: dict[str, float] | None = None) -> dict[str, Any]:
     """The SKU record for ``sku_id``; ``families`` weights which family it belongs to (all equal by default)."""
     rng = derive_rng(job_seed, Stream.IDENTITY, SKU_NAMESPACE, sku_id)
@@ -167,9 +173,7 @@ def sample_sku(job_seed: int, sku_id: int, families: dict[str, float] | None = N
         "shape": shape,
         "materials": materials,
         "palette": palette,
-        "cap_color_linear": _linear(
-            _pick(rng, [palette["primary"], palette["secondary"], [235, 235, 235], [30, 30, 30]])
-        ),
+        "cap_color_linear": _cap_colour(rng, family, palette),
         "container_color_linear": container,
         "label_band": label_band,
         "artwork": {

@@ -141,6 +141,7 @@ def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> t
     width, depth = _uniform(rng, (0.8, 1.2)), _uniform(rng, (0.3, 0.42))
     base = _uniform(rng, (0.1, 0.3))
     placements: list[dict[str, Any]] = []
+    tags: list[list[float]] = []  # price tags on the shelf edge: [x, board index] under each run of facings
     primary_board = int(rng.integers(boards))
     # The primary's board is filled first, so the product cap never leaves the primary out.
     for board in [primary_board] + [b for b in range(boards) if b != primary_board]:
@@ -155,6 +156,7 @@ def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> t
             if height > spacing - 0.03 or x + 2 * hx > width / 2 - 0.01:
                 misses += 1  # too tall for this board or too wide for what is left of it
                 continue
+            run_start = x
             for _ in range(int(rng.integers(1, 4))):
                 if x + 2 * hx > width / 2 - 0.01 or len(placements) >= scene.max_products:
                     break
@@ -169,6 +171,8 @@ def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> t
                     y += 2 * hy + 2 * slack + 0.012
                 x += 2 * hx + 2 * math.sin(math.radians(3.0)) * hy + 0.006
             first = False
+            if x > run_start:
+                tags.append([round((run_start + x) / 2, 5), board])
             x += _uniform(rng, (0.0, 0.03))
     # The primary product (instance 1) leads the list.
     order = sorted(range(len(placements)), key=lambda k: placements[k]["sku_id"] != cat.primary)
@@ -183,6 +187,7 @@ def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> t
             "board_color": _colour(rng, (0.0, 0.15), (0.6, 0.95)),
             "back_color": _colour(rng, (0.0, 0.3), (0.3, 0.9)),
             "edge_color": _colour(rng, (0.3, 0.9), (0.4, 0.9)),
+            "tags": tags,
         }
     }
     return placements, extra
