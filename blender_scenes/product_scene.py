@@ -105,15 +105,25 @@ class ProductScene:
             obj.hide_render = True
             self.products.append(obj)
         self.images: OrderedDict[str, bpy.types.Image] = OrderedDict()
+        self.hand_scene: Any = None  # built on the first hand-held spec (loads the MakeHuman hand)
 
     def set_visible(self, visible: bool) -> None:
         self.ground.hide_render = not visible
         for obj in [*self.fixtures.values(), *self.products]:
             obj.hide_render = obj.hide_render or not visible
+        if self.hand_scene is not None and not visible:
+            self.hand_scene.set_visible(False)
 
     # ------------------------------------------------------------------ apply
 
     def apply(self, spec: dict[str, Any]) -> None:
+        self.held = spec["layout"] == "hand"
+        if self.held:
+            self._apply_hand_held(spec)
+            return
+        if self.hand_scene is not None:
+            self.hand_scene.set_visible(False)
+        self.ground.hide_render = False
         material = self.surface_materials[spec["surface"]["material"]]
         self.ground.data.materials[0] = material
         apply_surface(material, spec["surface"])
@@ -131,6 +141,46 @@ class ProductScene:
             np.array(camera["location"]), np.array(camera["look_at"]), camera["roll_deg"], camera["focal_mm"],
             camera["sensor_mm"],
         )  # fmt: skip
+
+    def _apply_hand_held(self, spec: dict[str, Any]) -> None:
+        """The hand scene poses the hand (grasp fitted to the product), lights and frames it; the product is
+        then put into the grip: its axis along the knuckle line, its back against the palm."""
+        if self.hand_scene is None:
+            from blender_scenes.hand_scene import HandScene
+
+            self.hand_scene = HandScene(self.scene, self.stage)
+        self.ground.hide_render = True
+        for obj in self.fixtures.values():
+            obj.hide_render = True
+        self.hand_scene.apply(spec)
+        self.hand_scene.set_visible(True)
+        item = spec["products"][0]
+        sku = spec["skus"][str(item["sku_id"])]
+        for slot, obj in enumerate(self.products):
+            obj.hide_render = slot > 0
+        self._apply_product(self.products[0], item, sku)
+        set_matrix(self.products[0], self._grip_matrix(sku, item, spec["grip"]["along"]))
+
+    def _grip_matrix(self, sku: dict[str, Any], item: dict[str, Any], along: float) -> np.ndarray:
+        from synthgen.samplers.products import grip_diameter
+
+        asset = self.hand_scene.active
+        keypoints = asset.keypoints_world()
+        centre, normal = asset.palm_center_and_normal()
+        axis = keypoints[5] - keypoints[17]  # pinky knuckle to index knuckle
+        axis -= normal * float(axis @ normal)
+        axis /= np.linalg.norm(axis)
+        y = -normal  # the product's back (+y) faces the palm
+        x = np.cross(y, axis)
+        low, high = np.array(item["bounds_local"])
+        radius = grip_diameter(sku) / 2.0
+        height = high[2] - low[2]
+        middle = np.array([(low[0] + high[0]) / 2, (low[1] + high[1]) / 2, low[2] + along * height])
+        matrix = np.eye(4)
+        matrix[:3, :3] = np.stack([x, y, axis], axis=1)
+        target = centre + normal * (radius + 0.004)
+        matrix[:3, 3] = target - matrix[:3, :3] @ middle
+        return matrix
 
     def _place_box(self, name: str, centre: list[float], size: list[float]) -> None:
         obj = self.fixtures[name]
@@ -279,7 +329,11 @@ class ProductScene:
                     "unoccluded_pixels": int(silhouette.sum()),
                 }
             )
-        return {"instances": instances}
+        labels: dict[str, Any] = {"instances": instances}
+        if getattr(self, "held", False):
+            hand = self.hand_scene.labels()
+            labels |= {k: v for k, v in hand.items() if k != "instances"}
+        return labels
 
     def pass_labels(self, passes: dict[str, np.ndarray], spec: dict[str, Any]) -> dict[str, Any]:
         """The defect mask: each defect's id where its product's pixels show the defect region."""

@@ -205,7 +205,11 @@ class ProductsScene(StrictModel):
         {"carton": 1.0, "bottle": 1.0, "can": 1.0, "jar": 1.0, "pouch": 1.0, "tube": 1.0, "blister": 1.0},
         description="relative weights of the product families",
     )
-    layouts: dict[Literal["tabletop", "shelf", "conveyor"], float] = {"tabletop": 1.0, "shelf": 1.0, "conveyor": 1.0}
+    layouts: dict[Literal["tabletop", "shelf", "conveyor", "hand"], float] = Field(
+        {"tabletop": 1.0, "shelf": 1.0, "conveyor": 1.0},
+        description="relative weights of the scene layouts; 'hand' = one product held in a hand",
+    )
+    hand_identities: int = Field(100, ge=1, le=10_000_000, description="hand identities for the 'hand' layout")
     products: tuple[int, int] = Field((3, 7), description="products per table or conveyor scene")
     max_products: int = Field(24, ge=1, le=64, description="products per scene at most (shelves fill up to it)")
     defects: DefectSettings = DefectSettings()
@@ -218,7 +222,7 @@ class ProductsScene(StrictModel):
     def _weights(cls, value: dict[str, float]) -> dict[str, float]:
         from synthgen.products.identity import FAMILIES
 
-        unknown = sorted(set(value) - set(FAMILIES) - {"tabletop", "shelf", "conveyor"})
+        unknown = sorted(set(value) - set(FAMILIES) - {"tabletop", "shelf", "conveyor", "hand"})
         if unknown:
             raise ValueError(f"unknown names {unknown} (families: {', '.join(FAMILIES)})")
         if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:

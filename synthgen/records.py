@@ -50,7 +50,8 @@ def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
     if spec["scene_type"] == "hands":
         return {1: "hand"}
     if spec["scene_type"] == "products":
-        return {p["instance_id"]: spec["skus"][str(p["sku_id"])]["product_class"] for p in spec["products"]}
+        classes = {p["instance_id"]: spec["skus"][str(p["sku_id"])]["product_class"] for p in spec["products"]}
+        return classes | ({1: "hand"} if "hand" in spec else {})
     return {obj["instance_id"]: obj["shape"] for obj in spec["objects"]}
 
 

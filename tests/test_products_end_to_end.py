@@ -95,3 +95,29 @@ def test_defect_masks_lie_inside_their_instance(products_dataset: Path) -> None:
             assert (mask[pixels] == defect["instance"]).all()
             seen += defect["pixels"] > 0
     assert seen > 0, "the smoke preset shows at least one defect"
+
+
+@pytest.fixture(scope="module")
+def hand_held_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("held") / "held"
+    result = run_cli(
+        "render", "--preset", "hand-held", "--num-renders", "2", "--resolution", "64", "--spp", "4",
+        "--out", str(out), "--no-progress",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_a_hand_holds_a_product_and_both_are_labelled(hand_held_dataset: Path) -> None:
+    for row in _rows(hand_held_dataset):
+        assert row["kind"] == "hand_with_product" and row["pose_family"] == "grasp"
+        mask = decode_png(row["mask"]["bytes"])
+        assert {i["id"]: i["class"] for i in row["instances"]}.get(1) == "hand"
+        product = next(i for i in row["instances"] if i["id"] == 2)
+        assert product["class"] == row["product_class"] and product["sku_id"] == row["sku_id"]
+        assert len(row["keypoints_2d"]) == 21 and row["identity_id"] is not None
+        corners = np.array(product["box3d"])
+        uv = (corners @ np.array(row["camera_K"]).T)[:, :2] / corners[:, 2:]
+        box = bbox_from_mask(mask, 2)
+        assert box[0] >= uv[:, 0].min() - 1.5 and box[2] <= uv[:, 0].max() + 1.5
+        assert box[1] >= uv[:, 1].min() - 1.5 and box[3] <= uv[:, 1].max() + 1.5

@@ -23,10 +23,11 @@ def instance_labels(spec: dict[str, Any], output: dict[str, Any], camera_pose: n
     """Per instance id: sku_id, object_pose (object-to-camera, OpenCV axes), box3d (8 corners, camera frame)
     and the pixel count its silhouette would cover unoccluded (from the worker's rasterisation)."""
     world_to_camera = np.linalg.inv(camera_pose)
-    unoccluded = {i["instance_id"]: i.get("unoccluded_pixels", 0) for i in output.get("instances", [])}
+    rendered = {i["instance_id"]: i for i in output.get("instances", [])}
     labels = {}
     for item in spec["products"]:
-        matrix = np.array(item["matrix_world"])
+        # Blender's own matrix (a held product is placed by the worker, into the posed hand).
+        matrix = np.array(rendered.get(item["instance_id"], item).get("matrix_world", item["matrix_world"]))
         pose = world_to_camera @ matrix
         low, high = item["bounds_local"]
         corners = box_corners(low, high) @ pose[:3, :3].T + pose[:3, 3]
@@ -34,7 +35,7 @@ def instance_labels(spec: dict[str, Any], output: dict[str, Any], camera_pose: n
             "sku_id": item["sku_id"],
             "object_pose": pose.tolist(),
             "box3d": corners.tolist(),
-            "unoccluded_pixels": int(unoccluded.get(item["instance_id"], 0)),
+            "unoccluded_pixels": int(rendered.get(item["instance_id"], {}).get("unoccluded_pixels", 0)),
         }
     return labels
 

@@ -46,7 +46,8 @@ def sample_spec(config: JobConfig, render_index: int) -> dict[str, Any]:
     elif isinstance(config.scene, ProductsScene):
         from synthgen.samplers.products import sample_products_spec
 
-        spec |= sample_products_spec(config.seed, config.scene, dict(config.dataset.splits), config.resolution, rng)
+        splits = dict(config.dataset.splits)
+        spec |= sample_products_spec(config.seed, config.scene, splits, config.resolution, rng, config.render.spp)
     else:
         spec |= sample_tabletop_spec(config.scene, config.resolution, rng)
     return spec

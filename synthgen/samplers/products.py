@@ -248,13 +248,58 @@ def _lighting(rng: np.random.Generator, scene: ProductsScene, layout: str, targe
     return lighting
 
 
+def grip_diameter(sku: dict[str, Any]) -> float:
+    """What a hand closes round: the diameter of round packs, the depth of flat ones (clipped to a grasp)."""
+    width, depth, _ = sku["size"]
+    family = sku["family"]
+    size = width if family in ("bottle", "can", "jar") else depth
+    return float(np.clip(size, 0.02, 0.08))
+
+
+def _hand_held(job_seed: int, scene: ProductsScene, cat: _Catalogue, rng: np.random.Generator, spp: int) -> dict:
+    """One product in a hand whose grasp closes round it; the worker fits the product into the posed hand."""
+    from synthgen.config import HandCameraSampling, HandsScene
+    from synthgen.hands.pose import sample_hand_pose
+    from synthgen.samplers.hands import sample_hands_spec
+
+    hands = HandsScene(
+        identities=scene.hand_identities,
+        samples_per_identity=1,
+        camera=HandCameraSampling(mode="orbit", fill=(0.5, 0.7)),
+    )
+    identity_id = int(rng.integers(scene.hand_identities))
+    spec = sample_hands_spec(job_seed, hands, identity_id, rng, spp)
+    sku = cat.sku(cat.primary)
+    spec["hand"]["pose"] = sample_hand_pose(rng, "grasp", grasp_diameter_m=grip_diameter(sku))
+    placement = _placement(cat, cat.primary, "upright", 0.0, (0.0, 0.0), 0.0, rng, scene)
+    placement["instance_id"] = 2  # the hand is instance 1
+    spec |= {"kind": "hand_with_product", "products": [placement], "grip": {"along": _uniform(rng, (0.3, 0.5))}}
+    return spec
+
+
 def sample_products_spec(
-    job_seed: int, scene: ProductsScene, ratios: dict[str, float], resolution: tuple[int, int], rng: np.random.Generator
+    job_seed: int,
+    scene: ProductsScene,
+    ratios: dict[str, float],
+    resolution: tuple[int, int],
+    rng: np.random.Generator,
+    spp: int = 32,
 ) -> dict[str, Any]:
     names = sorted(scene.layouts)
     weights = np.array([scene.layouts[n] for n in names], dtype=float)
     layout = names[int(rng.choice(len(names), p=weights / weights.sum()))]
     cat = _Catalogue(job_seed, scene, ratios, rng)
+    if layout == "hand":
+        held = _hand_held(job_seed, scene, cat, rng, spp)
+        return held | {
+            "scene_type": "products",
+            "layout": layout,
+            "split_group": f"sku:{cat.primary}",
+            "sku_id": cat.primary,
+            "product_class": cat.sku(cat.primary)["product_class"],
+            "skus": {str(cat.primary): cat.sku(cat.primary)},
+            "surface": sample_surface(rng, scene.surfaces[0]),
+        }
     if layout == "shelf":
         placements, extra = _shelf(cat, scene, rng)
     else:
