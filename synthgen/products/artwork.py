@@ -264,10 +264,7 @@ def draw_wrap(sku: dict[str, Any]) -> tuple[Image.Image, tuple[int, int, int, in
             min_module = (math.ceil(2.5 * wrap.width / ATLAS_PX), math.ceil(2.5 * wrap.height / SIDE_ROWS))
             (bx0, by0, bx1, by1), ladder = _back(panel, art, pal, art["body_font"], min_module)
             barcode = (x0 + bx0, by0, x0 + bx1, by1, ladder)
-        elif name == "back":
-            ImageDraw.Draw(panel).rectangle(
-                [0, 0.05 * panel.height, panel.width, 0.5 * panel.height], fill=tuple(pal["paper"])
-            )
+        # A second back panel (round packs wrap past the seam) repeats the side decoration.
         else:
             _side(panel, art, pal)
         wrap.paste(panel, (x0, 0))
