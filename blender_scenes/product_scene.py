@@ -28,6 +28,7 @@ from synthgen.products.geometry import LABEL_BAND_ALPHA_FAMILIES, product_mesh
 MAX_PRODUCTS = 64
 MAX_TAGS = 32
 IMAGE_CACHE = 32
+MESH_CACHE = 256
 GROUND_SIZE_M = 12.0
 # Surface finishes: (roughness, metallic, transmission, coat).
 FINISHES = {
@@ -105,6 +106,7 @@ class ProductScene:
             obj.hide_render = True
             self.products.append(obj)
         self.images: OrderedDict[str, bpy.types.Image] = OrderedDict()
+        self.meshes: OrderedDict[str, tuple[Any, np.ndarray]] = OrderedDict()
         self.hand_scene: Any = None  # built on the first hand-held spec (loads the MakeHuman hand)
 
     def set_visible(self, visible: bool) -> None:
@@ -239,8 +241,20 @@ class ProductScene:
             bpy.data.images.remove(old)
         return image
 
+    def _mesh(self, sku: dict[str, Any]) -> tuple[Any, np.ndarray]:
+        """The SKU's pure mesh and its flattened per-corner UVs, built once per worker (shelves repeat SKUs)."""
+        key = f"{sku['sku_id']}:{sku['artwork']['seed']}"
+        if key not in self.meshes:
+            mesh = product_mesh(sku)
+            uvs = np.array([c for face in mesh.uvs for c in face], dtype=np.float32).ravel()
+            self.meshes[key] = (mesh, uvs)
+            if len(self.meshes) > MESH_CACHE:
+                self.meshes.popitem(last=False)
+        self.meshes.move_to_end(key)
+        return self.meshes[key]
+
     def _apply_product(self, obj: bpy.types.Object, item: dict[str, Any], sku: dict[str, Any]) -> None:
-        mesh_data = product_mesh(sku)
+        mesh_data, uvs = self._mesh(sku)
         defect = item.get("defect")
         verts = deform(mesh_data, defect, sku) if defect else mesh_data.array()
         mesh = obj.data
@@ -248,7 +262,7 @@ class ProductScene:
         mesh.from_pydata(verts.tolist(), [], mesh_data.faces)
         mesh.polygons.foreach_set("material_index", mesh_data.materials)
         uv_layer = mesh.uv_layers.new(name="UVMap") if not mesh.uv_layers else mesh.uv_layers[0]
-        uv_layer.data.foreach_set("uv", np.array([c for face in mesh_data.uvs for c in face], dtype=np.float32).ravel())
+        uv_layer.data.foreach_set("uv", uvs)
         mesh.shade_smooth()
         mesh.set_sharp_from_angle(angle=math.radians(50))
         mesh.update()

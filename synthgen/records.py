@@ -95,7 +95,7 @@ def clean_sample(result: RenderResult) -> CleanSample:
     )
     if "defect_index" in output:
         sample.defect_mask = np.asarray(output["defect_index"], dtype=np.uint8)
-        sample.products = instance_labels(result.spec, output, pose)
+        sample.products = instance_labels(result.spec, output, pose, sample.mask)
     if "keypoints_world" in output:
         sample.keypoints_2d, sample.keypoints_3d, sample.keypoints_visible = keypoint_labels(
             np.array(output["keypoints_world"]), K, pose, output["depth"]

@@ -123,3 +123,25 @@ def test_a_hand_holds_a_product_and_both_are_labelled(hand_held_dataset: Path) -
         box = bbox_from_mask(mask, 2)
         assert box[0] >= uv[:, 0].min() - 1.5 and box[2] <= uv[:, 0].max() + 1.5
         assert box[1] >= uv[:, 1].min() - 1.5 and box[3] <= uv[:, 1].max() + 1.5
+
+
+def test_augmented_variants_move_the_defect_mask_with_the_instances(tmp_path: Path) -> None:
+    out = tmp_path / "augmented"
+    result = run_cli(
+        "render", "--preset", "products-smoke", "--num-renders", "2", "--variants", "2", "--augment", "medium",
+        "--out", str(out), "--no-progress",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = _rows(out)
+    assert len(rows) == 6
+    clean = {r["render_index"]: r for r in rows if r["aug_index"] == 0}
+    for row in rows:
+        mask = decode_png(row["mask"]["bytes"])
+        defect_mask = decode_png(row["defect_mask"]["bytes"])
+        for defect in row["defects"]:
+            pixels = defect_mask == defect["id"]
+            assert defect["pixels"] == int(pixels.sum())
+            assert (mask[pixels] == defect["instance"]).all()
+        reference = {i["id"]: i["visible_fraction"] for i in clean[row["render_index"]]["instances"]}
+        for instance in row["instances"]:  # describes the clean render, like camera_K
+            assert instance["visible_fraction"] == reference.get(instance["id"], instance["visible_fraction"])

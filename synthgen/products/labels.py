@@ -19,10 +19,14 @@ def defect_list(spec: dict[str, Any]) -> list[tuple[int, int, str]]:
     return found
 
 
-def instance_labels(spec: dict[str, Any], output: dict[str, Any], camera_pose: np.ndarray) -> dict[int, dict[str, Any]]:
+def instance_labels(
+    spec: dict[str, Any], output: dict[str, Any], camera_pose: np.ndarray, mask: np.ndarray
+) -> dict[int, dict[str, Any]]:
     """Per instance id: sku_id, object_pose (object-to-camera, OpenCV axes), box3d (8 corners, camera frame)
-    and the pixel count its silhouette would cover unoccluded (from the worker's rasterisation)."""
+    and visible_fraction: the clean ``mask``'s pixels over the pixels its silhouette would cover unoccluded
+    (the worker's rasterisation), capped at 1 (an edge pixel may differ); None when it would cover none."""
     world_to_camera = np.linalg.inv(camera_pose)
+    counts = np.bincount(mask.ravel(), minlength=256)
     rendered = {i["instance_id"]: i for i in output.get("instances", [])}
     labels = {}
     for item in spec["products"]:
@@ -31,18 +35,18 @@ def instance_labels(spec: dict[str, Any], output: dict[str, Any], camera_pose: n
         pose = world_to_camera @ matrix
         low, high = item["bounds_local"]
         corners = box_corners(low, high) @ pose[:3, :3].T + pose[:3, 3]
+        total = int(rendered.get(item["instance_id"], {}).get("unoccluded_pixels", 0))
         labels[item["instance_id"]] = {
             "sku_id": item["sku_id"],
             "object_pose": pose.tolist(),
             "box3d": corners.tolist(),
-            "unoccluded_pixels": int(rendered.get(item["instance_id"], {}).get("unoccluded_pixels", 0)),
+            "visible_fraction": min(1.0, counts[item["instance_id"]] / total) if total else None,
         }
     return labels
 
 
 def extend_instances(records: list[dict[str, Any]], labels: dict[int, dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """Adds the product fields to ``synthgen.labels.instance_records`` output; visible fraction = visible pixels
-    / unoccluded pixels (capped at 1: anti-aliased edges may add a pixel)."""
+    """Adds the product fields to ``synthgen.labels.instance_records`` output (all from the clean render)."""
     if labels is None:
         return records
     extended = []
@@ -51,11 +55,7 @@ def extend_instances(records: list[dict[str, Any]], labels: dict[int, dict[str, 
         if label is None:
             extended.append(record)
             continue
-        total = label["unoccluded_pixels"]
-        fraction = min(1.0, record["pixels"] / total) if total else None
-        extended.append(
-            record | {k: label[k] for k in ("sku_id", "object_pose", "box3d")} | {"visible_fraction": fraction}
-        )
+        extended.append(record | {k: label[k] for k in ("sku_id", "object_pose", "box3d", "visible_fraction")})
     return extended
 
 
