@@ -58,6 +58,24 @@ def _flat_material(name: str) -> bpy.types.Material:
     return material
 
 
+def _belt_material() -> bpy.types.Material:
+    """Rubber belt with ribs across its width (a wave texture bumps the surface along x)."""
+    material = _flat_material("fixture_belt_ribbed")
+    tree = material.node_tree
+    bsdf = tree.nodes["Principled BSDF"]
+    coords = tree.nodes.new("ShaderNodeTexCoord")
+    wave = tree.nodes.new("ShaderNodeTexWave")
+    wave.name = "ribs"
+    wave.bands_direction = "X"
+    wave.inputs["Distortion"].default_value = 0.3
+    bump = tree.nodes.new("ShaderNodeBump")
+    bump.inputs["Strength"].default_value = 0.35
+    tree.links.new(coords.outputs["Object"], wave.inputs["Vector"])
+    tree.links.new(wave.outputs["Fac"], bump.inputs["Height"])
+    tree.links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
+    return material
+
+
 def _set_flat(material: bpy.types.Material, colour: list[float], roughness: float, metallic: float = 0.0) -> None:
     bsdf = material.node_tree.nodes["Principled BSDF"]
     bsdf.inputs["Base Color"].default_value = (*colour, 1.0)
@@ -94,6 +112,7 @@ class ProductScene:
         for side in ("left", "right"):
             self.fixtures[f"upright_{side}"] = _box(f"upright_{side}", scene, self.fixture_materials["back"])
             self.fixtures[f"rail_{side}"] = _box(f"rail_{side}", scene, self.fixture_materials["frame"])
+        self.fixture_materials["belt"] = _belt_material()
         self.fixtures["belt"] = _box("belt", scene, self.fixture_materials["belt"])
         self.products: list[bpy.types.Object] = []
         for slot in range(MAX_PRODUCTS):
@@ -215,6 +234,8 @@ class ProductScene:
                 self._place_box(f"upright_{side}", [x * (w / 2 + 0.04), 0.0, top / 2], [0.04, d + 0.04, top + 0.2])
         if belt:
             _set_flat(self.fixture_materials["belt"], belt["belt_color"], 0.8)
+            # Object coordinates of the unit box stretch over the belt's 6 m: scale the ribs to about 1 cm.
+            self.fixture_materials["belt"].node_tree.nodes["ribs"].inputs["Scale"].default_value = belt["rib_scale"] * 6
             _set_flat(self.fixture_materials["frame"], belt["frame_color"], 0.3, 1.0)
             width = belt["width_m"]
             # The belt top is the support plane z = 0; products were placed on it.

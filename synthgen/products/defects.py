@@ -100,9 +100,10 @@ def sample_defect(
         point, normal = _surface_point(rng, mesh, sku)
         radius = float(np.clip(rng.uniform(0.012, 0.03), 0.006, 0.3 * small))
         d = _base(kind, point, point, radius)
-        d["depth"] = round(radius * rng.uniform(0.2, 0.4), 6)
+        d["depth"] = round(radius * rng.uniform(0.3, 0.55), 6)
         d["push"] = _r(-normal)
-        d |= {"color_linear": [0.02, 0.02, 0.02], "mix": 0.12}
+        # Creased ink and scuffed coating darken a dent a little beyond what its shading shows.
+        d |= {"color_linear": [0.02, 0.02, 0.02], "mix": 0.22, "roughness": 0.5}
         return d
     if kind == "crushed_corner":
         sx, sz = rng.choice([-1.0, 1.0]), (1.0 if rng.uniform() < 0.7 else 0.0)
