@@ -35,22 +35,23 @@ def _sku_bounds(job_seed: int, sku_id: int, families: tuple[tuple[str, float], .
     return local_bounds(product_mesh(_sku(job_seed, sku_id, families)).array())
 
 
-@functools.lru_cache(maxsize=64)
-def split_pools(job_seed: int, skus: int, ratios: tuple[tuple[str, float], ...]) -> dict[str, list[int]]:
-    """SKU ids per split: each SKU's split is drawn for the group "sku:<id>" like every other split group."""
-    pools: dict[str, list[int]] = {}
-    for sku_id in range(skus):
-        pools.setdefault(assign_split(job_seed, f"sku:{sku_id}", dict(ratios)), []).append(sku_id)
-    return pools
+@functools.lru_cache(maxsize=65536)
+def sku_split(job_seed: int, sku_id: int, ratios: tuple[tuple[str, float], ...]) -> str:
+    """A SKU's split: drawn for the split group "sku:<id>" like every other split group."""
+    return assign_split(job_seed, f"sku:{sku_id}", dict(ratios))
 
 
 class _Catalogue:
+    """The scene's SKUs: a primary drawn from the whole catalogue, the others from the primary's split."""
+
+    MAX_TRIES = 1000
+
     def __init__(self, job_seed: int, scene: ProductsScene, ratios: dict[str, float], rng: np.random.Generator):
         self.seed, self.families = job_seed, tuple(sorted(scene.families.items()))
+        self.ratios = tuple(ratios.items())
+        self.skus = scene.skus
         self.primary = int(rng.integers(scene.skus))
-        pools = split_pools(job_seed, scene.skus, tuple(ratios.items()))
-        self.split = assign_split(job_seed, f"sku:{self.primary}", ratios)
-        self.pool = pools[self.split]
+        self.split = sku_split(job_seed, self.primary, self.ratios)
 
     def sku(self, sku_id: int) -> dict[str, Any]:
         return _sku(self.seed, sku_id, self.families)
@@ -59,7 +60,13 @@ class _Catalogue:
         return _sku_bounds(self.seed, sku_id, self.families)
 
     def draw(self, rng: np.random.Generator) -> int:
-        return int(self.pool[int(rng.integers(len(self.pool)))])
+        """Rejection sampling (no list of the catalogue, which may hold millions of SKUs); a split too rare to
+        hit falls back to the primary itself."""
+        for _ in range(self.MAX_TRIES):
+            sku_id = int(rng.integers(self.skus))
+            if sku_split(self.seed, sku_id, self.ratios) == self.split:
+                return sku_id
+        return self.primary
 
 
 def _placement(
