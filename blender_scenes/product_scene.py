@@ -20,6 +20,7 @@ import numpy as np
 from blender_scenes.materials import SURFACE_FAMILIES, apply_surface, build_surface_material
 from blender_scenes.product_materials import DEFECT_AOV, build_printed, build_solid
 from blender_scenes.stage import Stage, link, set_matrix
+from synthgen.camera_math import look_at
 from synthgen.labels import camera_labels
 from synthgen.products.artwork import draw_atlas
 from synthgen.products.defects import deform
@@ -180,7 +181,31 @@ class ProductScene:
         for slot, obj in enumerate(self.products):
             obj.hide_render = slot > 0
         self._apply_product(self.products[0], item, sku)
-        set_matrix(self.products[0], self._grip_matrix(sku, item, spec["grip"]["along"]))
+        matrix = self._grip_matrix(sku, item, spec["grip"]["along"])
+        set_matrix(self.products[0], matrix)
+        self._frame_hand_and_product(spec, matrix, item)
+
+    def _frame_hand_and_product(self, spec: dict[str, Any], matrix: np.ndarray, item: dict[str, Any]) -> None:
+        """The hand scene framed the hand alone: back the camera off along its view until the product fits too,
+        and keep the backdrop behind the product."""
+        from synthgen.camera_math import horizontal_fov
+        from synthgen.products.geometry import box_corners
+
+        camera = self.stage.camera
+        pose = np.array(camera.matrix_world)
+        forward, up = -pose[:3, 2], pose[:3, 1]
+        corners = box_corners(*item["bounds_local"]) @ matrix[:3, :3].T + matrix[:3, 3]
+        points = np.vstack([self.hand_scene.active.keypoints_world(), corners])
+        target = (points.min(axis=0) + points.max(axis=0)) / 2
+        extent = float(np.linalg.norm(points - target, axis=1).max()) + 0.01
+        cam = spec["camera"]
+        fov = horizontal_fov(cam["focal_mm"], cam["sensor_mm"])
+        distance = extent / math.sin(cam["fill"] * fov / 2.0)
+        self.stage.apply_camera(target - forward * distance, target, 0.0, cam["focal_mm"], cam["sensor_mm"], up_hint=up)
+        background = spec["background"]
+        if background["type"] == "backdrop":
+            behind = target + forward * max(background["distance_m"], extent + 0.05)
+            set_matrix(self.hand_scene.backdrop, look_at(behind, behind + forward))
 
     def _grip_matrix(self, sku: dict[str, Any], item: dict[str, Any], along: float) -> np.ndarray:
         from synthgen.samplers.products import grip_diameter
