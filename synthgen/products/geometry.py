@@ -168,7 +168,24 @@ def can(sku: dict[str, Any]) -> Mesh:
         (0.82 * r, h - 0.005, CAP, 0.0),  # the lid sits below the rim
     ]
     mesh = _revolved(sku, profile)
+    _pull_tab(mesh, r, h - 0.005)
     return mesh
+
+
+def _pull_tab(mesh: Mesh, radius: float, z: float) -> None:
+    """The ring-pull on a can's lid: a thin rounded plate from the centre towards the front rim."""
+    outline = []
+    for a in np.linspace(0.0, 2 * math.pi, 20, endpoint=False):
+        x, y = 0.14 * radius * math.cos(a), 0.3 * radius * math.sin(a)
+        outline.append((x, y - 0.25 * radius))
+    top = [mesh.add_vert((x, y, z + 0.0012)) for x, y in outline]
+    bottom = [mesh.add_vert((x, y, z + 0.0002)) for x, y in outline]
+    n = len(outline)
+    mesh.add_face(tuple(top), ((0.0, 0.0),) * n, CAP)
+    mesh.add_face(tuple(reversed(bottom)), ((0.0, 0.0),) * n, CAP)
+    for i in range(n):
+        j = (i + 1) % n
+        mesh.add_face((bottom[i], bottom[j], top[j], top[i]), ((0.0, 0.0),) * 4, CAP)
 
 
 def jar(sku: dict[str, Any]) -> Mesh:
