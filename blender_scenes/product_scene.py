@@ -128,6 +128,7 @@ class ProductScene:
         self.images: OrderedDict[str, bpy.types.Image] = OrderedDict()
         self.meshes: OrderedDict[str, tuple[Any, np.ndarray]] = OrderedDict()
         self.hand_scene: Any = None  # built on the first hand-held spec (loads the MakeHuman hand)
+        self.held = False  # the current spec puts the product in a hand
 
     def set_visible(self, visible: bool) -> None:
         self.ground.hide_render = not visible
@@ -390,7 +391,7 @@ class ProductScene:
                 }
             )
         labels: dict[str, Any] = {"instances": instances}
-        if getattr(self, "held", False):
+        if self.held:
             hand = self.hand_scene.labels()
             labels |= {k: v for k, v in hand.items() if k != "instances"}
         return labels

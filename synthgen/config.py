@@ -173,6 +173,12 @@ class HandsScene(StrictModel):
         return value
 
 
+def _positive_weights(value: dict[str, float]) -> dict[str, float]:
+    if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
+        raise ValueError(f"weights must be >= 0 with a positive sum, got {value}")
+    return value
+
+
 class DefectSettings(StrictModel):
     """Quality-control defects: which share of product instances carries one, and how types are weighted."""
 
@@ -217,17 +223,20 @@ class ProductsScene(StrictModel):
     camera: CameraSampling = CameraSampling(focal_mm=(30.0, 60.0), elevation_deg=(15.0, 60.0), fill=(0.85, 1.15))
     lights: LightSampling = LightSampling()
 
-    @field_validator("families", "layouts")
+    @field_validator("families")
     @classmethod
-    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+    def _known_families(cls, value: dict[str, float]) -> dict[str, float]:
         from synthgen.products.identity import FAMILIES
 
-        unknown = sorted(set(value) - set(FAMILIES) - {"tabletop", "shelf", "conveyor", "hand"})
+        unknown = sorted(set(value) - set(FAMILIES))
         if unknown:
-            raise ValueError(f"unknown names {unknown} (families: {', '.join(FAMILIES)})")
-        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
-            raise ValueError(f"weights must be >= 0 with a positive sum, got {value}")
-        return value
+            raise ValueError(f"unknown product families {unknown} (choose from {', '.join(FAMILIES)})")
+        return _positive_weights(value)
+
+    @field_validator("layouts")
+    @classmethod
+    def _layout_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        return _positive_weights(value)
 
     @field_validator("products")
     @classmethod

@@ -124,4 +124,6 @@ def test_bad_product_config_names_the_field() -> None:
     with pytest.raises(UsageError, match=r"scene\.defects\.types"):
         load_config(overrides={"scene": {"type": "products", "defects": {"types": {"melted": 1.0}}}})
     with pytest.raises(UsageError, match=r"scene\.families"):
-        load_config(overrides={"scene": {"type": "products", "families": {"crate": 1.0}}})
+        load_config(overrides={"scene": {"type": "products", "families": {"shelf": 1.0}}})
+    with pytest.raises(UsageError, match=r"scene\.layouts"):
+        load_config(overrides={"scene": {"type": "products", "layouts": {"tabletop": 0.0}}})
