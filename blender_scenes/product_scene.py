@@ -24,7 +24,7 @@ from synthgen.camera_math import look_at
 from synthgen.labels import camera_labels
 from synthgen.products.artwork import draw_atlas
 from synthgen.products.defects import deform
-from synthgen.products.geometry import LABEL_BAND_ALPHA_FAMILIES, product_mesh
+from synthgen.products.geometry import LABEL_BAND_FAMILIES, product_mesh
 
 MAX_PRODUCTS = 64
 MAX_TAGS = 32
@@ -323,9 +323,9 @@ class ProductScene:
     def _set_props(obj: bpy.types.Object, sku: dict[str, Any], defect: dict[str, Any] | None) -> None:
         mats = sku["materials"]
         body = FINISHES[mats["body"]]
-        label = FINISHES[mats["label"] if sku["family"] in LABEL_BAND_ALPHA_FAMILIES else mats["body"]]
+        label = FINISHES[mats["label"] if sku["family"] in LABEL_BAND_FAMILIES else mats["body"]]
         cap = FINISHES[mats["cap"]]
-        obj["band"] = 1.0 if sku["family"] in LABEL_BAND_ALPHA_FAMILIES else 0.0
+        obj["band"] = 1.0 if sku["family"] in LABEL_BAND_FAMILIES else 0.0
         obj["label_rough"], obj["label_coat"] = label[0], label[3]
         obj["label_metal"] = 0.35 if mats["body"] == "metal" else 0.0  # ink printed on metal keeps some sheen
         obj["body_color"] = sku["container_color_linear"]

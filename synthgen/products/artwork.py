@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from synthgen.products import ean13
-from synthgen.products.geometry import LABEL_BAND_ALPHA_FAMILIES, wrap_panels, wrap_size_m
+from synthgen.products.geometry import LABEL_BAND_FAMILIES, wrap_panels, wrap_size_m
 
 ATLAS_PX = 1024
 SIDE_ROWS = 768  # v in [0.25, 1] of the atlas
@@ -288,7 +288,7 @@ def draw_atlas(sku: dict[str, Any]) -> Atlas:
     )
     draw.rectangle([half, SIDE_ROWS, ATLAS_PX, ATLAS_PX], fill=(*pal["paper"], 255))
     pixels = np.array(atlas)
-    if sku["family"] in LABEL_BAND_ALPHA_FAMILIES:  # below the label the container shows (glass, plastic)
+    if sku["family"] in LABEL_BAND_FAMILIES:  # below the label the container shows (glass, plastic)
         pixels[SIDE_ROWS:, :, 3] = 0
     box = None
     if barcode is not None:

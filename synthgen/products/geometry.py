@@ -25,7 +25,7 @@ SEGMENTS = 64
 SIDE_V0 = 0.25
 PRINTED, CAP, CLEAR, CONTENT = 0, 1, 2, 3
 # Families whose printed slot is a label band on a container: outside the band the container shows.
-LABEL_BAND_ALPHA_FAMILIES = frozenset({"bottle", "jar"})
+LABEL_BAND_FAMILIES = frozenset({"bottle", "jar"})
 
 
 @dataclass

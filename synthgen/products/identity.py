@@ -20,13 +20,13 @@ import numpy as np
 
 from synthgen.color import hsv_to_rgb, srgb_to_linear
 from synthgen.products import ean13
+from synthgen.products.geometry import LABEL_BAND_FAMILIES
 from synthgen.seeding import Stream, derive_rng
 
 # Keeps SKU streams apart from hand identities, which use (Stream.IDENTITY, identity_id).
 SKU_NAMESPACE = 0x534B55
 
 FAMILIES = ("carton", "bottle", "can", "jar", "pouch", "tube", "blister")
-LABEL_BAND_FAMILIES = frozenset({"bottle", "jar"})
 
 # Families and what they hold: the product class names a model learns.
 _PRODUCT_NAMES = {

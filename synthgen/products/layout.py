@@ -49,14 +49,6 @@ def footprint(low: Any, high: Any, rest: str) -> tuple[float, float, float]:
     return float(hi[0] - lo[0]) / 2, float(hi[1] - lo[1]) / 2, float(hi[2] - lo[2])
 
 
-def footprint_corners(matrix: np.ndarray, low: Any, high: Any) -> np.ndarray:
-    """World xy of the 4 corners of the oriented footprint and the world z range (for overlap tests)."""
-    from synthgen.products.geometry import box_corners
-
-    world = box_corners(low, high) @ np.asarray(matrix)[:3, :3].T + np.asarray(matrix)[:3, 3]
-    return world
-
-
 def pack_circles(
     rng: np.random.Generator, radii: list[float], region: tuple[float, float], gap: float, tries: int = 300
 ) -> list[tuple[float, float] | None]:
