@@ -22,7 +22,7 @@ from blender_scenes.product_materials import DEFECT_AOV, build_printed, build_so
 from blender_scenes.stage import Stage, link, set_matrix
 from synthgen.camera_math import look_at
 from synthgen.labels import camera_labels
-from synthgen.products.artwork import draw_atlas
+from synthgen.products.artwork import draw_atlas, price_tags
 from synthgen.products.defects import deform
 from synthgen.products.geometry import LABEL_BAND_FAMILIES, product_mesh
 
@@ -57,6 +57,34 @@ def _flat_material(name: str) -> bpy.types.Material:
     material = bpy.data.materials.new(name)
     material.use_nodes = True
     return material
+
+
+def _tag_material() -> bpy.types.Material:
+    """Paper shelf-edge labels printed from one sheet of price tags."""
+    sheet = price_tags()
+    image = bpy.data.images.new("price_tags", sheet.shape[1], sheet.shape[0], alpha=False)
+    rgba = np.concatenate([sheet, np.full((*sheet.shape[:2], 1), 255, np.uint8)], axis=2)
+    image.pixels.foreach_set((rgba[::-1].astype(np.float32) / 255.0).ravel())
+    image.pack()
+    material = _flat_material("fixture_tag")
+    tree = material.node_tree
+    texture = tree.nodes.new("ShaderNodeTexImage")
+    texture.image = image
+    bsdf = tree.nodes["Principled BSDF"]
+    bsdf.inputs["Roughness"].default_value = 0.45
+    tree.links.new(texture.outputs["Color"], bsdf.inputs["Base Color"])
+    return material
+
+
+def _tag_uvs(mesh: bpy.types.Mesh, cell: int) -> None:
+    """The front face (-y) of a tag box shows one cell of the 4 x 4 price-tag sheet; other faces its edge."""
+    u0, v0 = (cell % 4) / 4, 1.0 - (cell // 4 + 1) / 4
+    uv_layer = mesh.uv_layers.new(name="UVMap")
+    corners = {(0, 1, 5, 4): [(u0, v0), (u0 + 0.25, v0), (u0 + 0.25, v0 + 0.25), (u0, v0 + 0.25)]}
+    for polygon in mesh.polygons:
+        uvs = corners.get(tuple(polygon.vertices), [(u0 + 0.01, v0 + 0.01)] * 4)
+        for loop_index, uv in zip(polygon.loop_indices, uvs, strict=True):
+            uv_layer.data[loop_index].uv = uv
 
 
 def _belt_material() -> bpy.types.Material:
@@ -106,10 +134,10 @@ class ProductScene:
             self.fixtures[f"board_{i}"] = _box(f"board_{i}", scene, self.fixture_materials["board"])
             self.fixtures[f"edge_{i}"] = _box(f"edge_{i}", scene, self.fixture_materials["edge"])
         self.fixtures["back"] = _box("shelf_back", scene, self.fixture_materials["back"])
-        self.fixture_materials["tag"] = _flat_material("fixture_tag")
-        _set_flat(self.fixture_materials["tag"], [0.85, 0.85, 0.82], 0.4)
+        self.fixture_materials["tag"] = _tag_material()
         for i in range(MAX_TAGS):
-            self.fixtures[f"tag_{i}"] = _box(f"tag_{i}", scene, self.fixture_materials["tag"])
+            tag = self.fixtures[f"tag_{i}"] = _box(f"tag_{i}", scene, self.fixture_materials["tag"])
+            _tag_uvs(tag.data, i % 16)
         for side in ("left", "right"):
             self.fixtures[f"upright_{side}"] = _box(f"upright_{side}", scene, self.fixture_materials["back"])
             self.fixtures[f"rail_{side}"] = _box(f"rail_{side}", scene, self.fixture_materials["frame"])

@@ -287,6 +287,9 @@ def draw_atlas(sku: dict[str, Any]) -> Atlas:
         (half / 2, (SIDE_ROWS + ATLAS_PX) / 2), art["brand"].upper(), font=fnt, fill=(*pal["text"], 255), anchor="mm"
     )
     draw.rectangle([half, SIDE_ROWS, ATLAS_PX, ATLAS_PX], fill=(*pal["paper"], 255))
+    if sku["family"] == "carton":  # where the top flaps meet: a glued seam across the top face
+        middle = (SIDE_ROWS + ATLAS_PX) // 2
+        draw.line([(0, middle), (half, middle)], fill=(40, 35, 30, 255), width=3)
     pixels = np.array(atlas)
     if sku["family"] in LABEL_BAND_FAMILIES:  # below the label the container shows (glass, plastic)
         pixels[SIDE_ROWS:, :, 3] = 0
@@ -299,3 +302,25 @@ def draw_atlas(sku: dict[str, Any]) -> Atlas:
             math.ceil(barcode[3] * sy),
         )
     return Atlas(pixels=pixels, barcode_box=box, barcode_turned=bool(barcode and barcode[4]))
+
+
+def price_tags(columns: int = 4, rows: int = 4, cell_px: int = 128) -> np.ndarray:
+    """Shelf-edge price tags (RGB, a grid of ``columns`` x ``rows``): a price, a unit price line and a small
+    barcode stripe each. Fixed content: tags are scenery, not labels."""
+    rng = np.random.default_rng(20240611)
+    sheet = Image.new("RGB", (columns * cell_px, rows * cell_px), "white")
+    draw = ImageDraw.Draw(sheet)
+    height = int(cell_px * 0.7)
+    for k in range(columns * rows):
+        x0, y0 = (k % columns) * cell_px, (k // columns) * cell_px
+        band = [(250, 215, 40), (255, 255, 255), (230, 40, 40)][k % 3]
+        draw.rectangle([x0, y0, x0 + cell_px - 1, y0 + height // 4], fill=band)
+        price = f"{int(rng.integers(0, 9))}.{int(rng.integers(10, 99))}"
+        fnt = _fit(draw, price, "DejaVuSans-Bold.ttf", 0.8 * cell_px, 0.42 * cell_px)
+        draw.text((x0 + cell_px / 2, y0 + 0.47 * cell_px), price, font=fnt, fill=(15, 15, 15), anchor="mm")
+        for i in range(18):  # a stand-in for the shelf-label barcode
+            if rng.uniform() < 0.55:
+                bx = x0 + 0.1 * cell_px + i * 0.045 * cell_px
+                draw.rectangle([bx, y0 + 0.72 * cell_px, bx + 0.02 * cell_px, y0 + 0.9 * cell_px], fill=(20, 20, 20))
+        draw.rectangle([x0, y0, x0 + cell_px - 1, y0 + cell_px - 1], outline=(180, 180, 180))
+    return np.array(sheet)
