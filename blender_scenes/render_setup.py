@@ -65,11 +65,15 @@ def render_to_arrays(scene: bpy.types.Scene, scratch: Path) -> dict[str, np.ndar
     passes = _read_exr_parts(exr_path)
     depth = passes["Depth"][..., 0].astype(np.float32)
     depth[depth > BACKGROUND_DEPTH] = 0.0
-    return {
+    arrays = {
         "image": _read_png(png_path),
         "object_index": np.rint(passes["Object Index"][..., 0]).astype(np.int32),
         "depth": depth,
     }
+    for aov in scene.view_layers[0].aovs:  # shader AOVs (single channel) under their own names
+        if aov.name in passes:
+            arrays[aov.name] = passes[aov.name][..., 0].astype(np.float32)
+    return arrays
 
 
 def _read_png(path: Path) -> np.ndarray:

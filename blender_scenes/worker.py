@@ -39,6 +39,10 @@ def _build_scene(scene_type: str, scene: bpy.types.Scene, stage: Stage, scratch:
         from blender_scenes.hand_scene import HandScene
 
         return AttackScene(HandScene(scene, stage), scratch)  # live hands and presentation attacks
+    if scene_type == "products":
+        from blender_scenes.product_scene import ProductScene
+
+        return ProductScene(scene, stage)
     raise ValueError(f"scene_type: this worker cannot build {scene_type!r}")
 
 
@@ -76,6 +80,8 @@ class SceneRenderer:
             "camera": self.stage.camera_record(),
             **builder.labels(),
         }
+        if hasattr(builder, "pass_labels"):  # labels read from extra render passes (the products' defect AOV)
+            result |= builder.pass_labels(passes, spec)
         nir = spec.get("nir")
         if nir and nir.get("enabled"):
             saved = builder.begin_nir(spec)

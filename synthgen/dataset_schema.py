@@ -15,7 +15,7 @@ import pyarrow as pa
 SCHEMA_VERSION = 1
 
 IMAGE_STRUCT = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
-IMAGE_COLUMNS = ("image", "mask", "depth", "nir")
+IMAGE_COLUMNS = ("image", "mask", "depth", "nir", "defect_mask")
 
 
 def _value(dtype: str) -> dict[str, Any]:
@@ -36,6 +36,22 @@ INSTANCE_STRUCT = pa.struct(
         ("class", pa.string()),
         ("bbox", pa.list_(pa.float32(), 4)),
         ("pixels", pa.int64()),
+        # Products only (null otherwise): the SKU, the share of its unoccluded silhouette that is visible,
+        # its pose (object-to-camera, OpenCV axes) and its 8 local box corners in the camera frame.
+        ("sku_id", pa.int64()),
+        ("visible_fraction", pa.float32()),
+        ("object_pose", pa.list_(pa.list_(pa.float32()))),
+        ("box3d", pa.list_(pa.list_(pa.float32()))),
+    ]
+)
+
+DEFECT_STRUCT = pa.struct(
+    [
+        ("id", pa.int32()),
+        ("type", pa.string()),
+        ("instance", pa.int32()),
+        ("pixels", pa.int64()),
+        ("bbox", pa.list_(pa.float32())),
     ]
 )
 
@@ -68,6 +84,10 @@ COLUMNS: list[tuple[str, pa.DataType, dict[str, Any]]] = [
                 "class": _value("string"),
                 "bbox": _fixed_list(_value("float32"), 4),
                 "pixels": _value("int64"),
+                "sku_id": _value("int64"),
+                "visible_fraction": _value("float32"),
+                "object_pose": _list(_list(_value("float32"))),
+                "box3d": _list(_list(_value("float32"))),
             }
         ),
     ),
@@ -86,6 +106,24 @@ COLUMNS: list[tuple[str, pa.DataType, dict[str, Any]]] = [
     ("keypoints_visible", pa.list_(pa.bool_()), _list(_value("bool"))),
     ("palm_roi", pa.list_(pa.float32()), _list(_value("float32"))),
     ("nir", IMAGE_STRUCT, {"_type": "Image"}),
+    # Product labels (null for rows without products): the primary product's class and SKU, the defects and
+    # their mask (8-bit PNG of defect ids: 0 = none, k = defects[k - 1]).
+    ("product_class", pa.string(), _value("string")),
+    ("sku_id", pa.int64(), _value("int64")),
+    (
+        "defects",
+        pa.list_(DEFECT_STRUCT),
+        _list(
+            {
+                "id": _value("int32"),
+                "type": _value("string"),
+                "instance": _value("int32"),
+                "pixels": _value("int64"),
+                "bbox": _list(_value("float32")),
+            }
+        ),
+    ),
+    ("defect_mask", IMAGE_STRUCT, {"_type": "Image"}),
     ("aug_seed", pa.int64(), _value("int64")),
     ("aug_params", pa.string(), _value("string")),
     ("spec", pa.string(), _value("string")),

@@ -73,7 +73,8 @@ def plan_shards(config: JobConfig) -> list[ShardPlan]:
 
 def prepare_assets(config: JobConfig) -> None:
     """Fetches what the scene needs once, here, so workers never race to download it or fail one by one."""
-    if isinstance(config.scene, HandsScene):
+    held = getattr(config.scene, "layouts", {}).get("hand", 0.0) > 0  # products held in a hand
+    if isinstance(config.scene, HandsScene) or held:
         try:
             ensure_makehuman_data()
         except MakeHumanDataError as exc:

@@ -20,6 +20,7 @@ from synthgen.labels import (
     instance_mask,
     instance_records,
 )
+from synthgen.products.labels import defect_records, extend_instances, instance_labels
 from synthgen.render_pool import RenderResult
 from synthgen.seeding import Stream, derive_rng
 from synthgen.spoofs.labels import ATTACK_CLASSES, attack_params_json
@@ -42,12 +43,17 @@ class CleanSample:
     keypoints_visible: np.ndarray | None = None
     nir: np.ndarray | None = None
     attack_source_sha256: str | None = None  # digest of the victim image an attack showed (worker-reported)
+    defect_mask: np.ndarray | None = None  # products: defect ids (see synthgen.products.labels)
+    products: dict[int, dict[str, Any]] | None = None  # products: per-instance pose, box and silhouette size
 
 
 def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
     """Instance id -> class name for the objects a spec puts in the scene."""
     if spec["scene_type"] == "hands":
         return {1: ATTACK_CLASSES.get(spec.get("attack_type"), "hand")}
+    if spec["scene_type"] == "products":
+        classes = {p["instance_id"]: spec["skus"][str(p["sku_id"])]["product_class"] for p in spec["products"]}
+        return classes | ({1: "hand"} if "hand" in spec else {})
     return {obj["instance_id"]: obj["shape"] for obj in spec["objects"]}
 
 
@@ -90,6 +96,9 @@ def clean_sample(result: RenderResult) -> CleanSample:
         nir=output.get("nir"),
         attack_source_sha256=output.get("attack_source_sha256"),
     )
+    if "defect_index" in output:
+        sample.defect_mask = np.asarray(output["defect_index"], dtype=np.uint8)
+        sample.products = instance_labels(result.spec, output, pose, sample.mask)
     if "keypoints_world" in output:
         sample.keypoints_2d, sample.keypoints_3d, sample.keypoints_visible = keypoint_labels(
             np.array(output["keypoints_world"]), K, pose, output["depth"]
@@ -106,11 +115,14 @@ def _augment(augmenter: Augmenter, sample: CleanSample, seed: int) -> tuple[Clea
     augmented, params = augmenter.augment(
         AugmentInput(
             image=sample.image, mask=sample.mask, depth=sample.depth_mm, nir=sample.nir,
-            keypoints=keypoints, keypoints_visible=sample.keypoints_visible,
+            keypoints=keypoints, keypoints_visible=sample.keypoints_visible, defect_mask=sample.defect_mask,
         ),
         seed,
     )  # fmt: skip
-    variant = replace(sample, image=augmented.image, mask=augmented.mask, depth_mm=augmented.depth, nir=augmented.nir)
+    variant = replace(
+        sample, image=augmented.image, mask=augmented.mask, depth_mm=augmented.depth, nir=augmented.nir,
+        defect_mask=augmented.defect_mask,
+    )  # fmt: skip
     if augmented.keypoints is not None:
         variant.keypoints_2d = augmented.keypoints.astype(np.float64) + 0.5
         variant.keypoints_visible = augmented.keypoints_visible
@@ -150,8 +162,9 @@ def _row(
         "depth": _image_cell(sample.depth_mm, codec),
         "depth_scale": DEPTH_SCALE_M,
         "bbox": bbox_from_mask(sample.mask, PRIMARY_INSTANCE_ID),
-        "instances": instance_records(sample.mask, sample.classes),
+        "instances": extend_instances(instance_records(sample.mask, sample.classes), sample.products),
         **_hand_columns(spec, sample, codec),
+        **_product_columns(spec, sample, codec),
         "camera_K": sample.camera_K.tolist(),
         "camera_pose": sample.camera_pose.tolist(),
         "aug_seed": aug_seed,
@@ -171,6 +184,16 @@ def _hand_columns(spec: dict[str, Any], sample: CleanSample, codec: ImageCodec) 
         "keypoints_visible": sample.keypoints_visible.tolist() if has_hand else None,
         "palm_roi": palm_roi_from_keypoints(sample.keypoints_2d) if has_hand else None,
         "nir": _image_cell(sample.nir, codec) if sample.nir is not None else None,
+    }
+
+
+def _product_columns(spec: dict[str, Any], sample: CleanSample, codec: ImageCodec) -> dict[str, Any]:
+    has_products = sample.defect_mask is not None
+    return {
+        "product_class": spec.get("product_class"),
+        "sku_id": spec.get("sku_id"),
+        "defects": defect_records(spec, sample.defect_mask) if has_products else None,
+        "defect_mask": _image_cell(sample.defect_mask, codec) if has_products else None,
     }
 
 

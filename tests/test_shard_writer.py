@@ -27,10 +27,12 @@ def _row(index: int) -> dict:
         "image": {"bytes": encode_image(image), "path": None}, "mask": {"bytes": encode_image(mask), "path": None},
         "depth": {"bytes": encode_image(depth), "path": None}, "depth_scale": 0.001,
         "bbox": [2.0, 2.0, 6.0, 5.0] if index % 2 == 0 else None,
-        "instances": [{"id": 1, "class": "box", "bbox": [2.0, 2.0, 6.0, 5.0], "pixels": 12}],
+        "instances": [{"id": 1, "class": "box", "bbox": [2.0, 2.0, 6.0, 5.0], "pixels": 12, "sku_id": None,
+                       "visible_fraction": None, "object_pose": None, "box3d": None}],
         "camera_K": np.eye(3).tolist(), "camera_pose": np.eye(4).tolist(),
         "identity_id": None, "handedness": None, "pose_family": None, "keypoints_2d": None, "keypoints_3d": None,
         "keypoints_visible": None, "palm_roi": None, "nir": None,
+        "product_class": None, "sku_id": None, "defects": None, "defect_mask": None,
         "aug_seed": None, "aug_params": None, "spec": json.dumps({"render_index": index}),
     }  # fmt: skip
 

@@ -79,6 +79,7 @@ class AugmentInput:
     nir: np.ndarray | None = None  # (H, W) uint8
     keypoints: np.ndarray | None = None  # (N, 2) float32 pixel xy
     keypoints_visible: np.ndarray | None = None  # (N,) bool; None means all visible
+    defect_mask: np.ndarray | None = None  # (H, W) uint8 defect ids, moved like the instance mask
 
     def __post_init__(self) -> None:
         _expect(self.image, "image", np.uint8, 3)
@@ -89,6 +90,8 @@ class AugmentInput:
         _expect(self.depth, "depth", np.uint16, 2, (height, width))
         if self.nir is not None:
             _expect(self.nir, "nir", np.uint8, 2, (height, width))
+        if self.defect_mask is not None:
+            _expect(self.defect_mask, "defect_mask", np.uint8, 2, (height, width))
         if self.keypoints is not None:
             _expect(self.keypoints, "keypoints", np.float32, 2)
             if self.keypoints.shape[1] != 2:
@@ -140,6 +143,8 @@ class Augmenter:
             data["nir"] = sample.nir
         if sample.keypoints is not None:
             data["keypoints"] = sample.keypoints
+        if sample.defect_mask is not None:
+            data["defect_mask"] = sample.defect_mask
         out = self._compose(**data)
         keypoints, visible = None, None
         if sample.keypoints is not None:
@@ -157,6 +162,7 @@ class Augmenter:
             nir=out.get("nir"),
             keypoints=keypoints,
             keypoints_visible=visible,
+            defect_mask=out.get("defect_mask"),
         )
         return result, self._record(seed, applied_to_json(out["applied_transforms"]))
 
@@ -183,7 +189,7 @@ def _build_compose(transforms: list[BasicTransform | BaseCompose]) -> A.Compose 
         return A.Compose(
             transforms,
             keypoint_params=A.KeypointParams(format="xy", remove_invisible=False),
-            additional_targets={"depth": "mask"},
+            additional_targets={"depth": "mask", "defect_mask": "mask"},
             mask_interpolation=cv2.INTER_NEAREST,
             save_applied_params=True,
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthgen.config import HandsScene, JobConfig
+from synthgen.config import HandsScene, JobConfig, ProductsScene
 from synthgen.samplers.tabletop import sample_tabletop_spec
 from synthgen.seeding import Stream, derive_int_seed, derive_rng
 
@@ -45,6 +45,11 @@ def sample_spec(config: JobConfig, render_index: int) -> dict[str, Any]:
 
         spec |= sample_hands_spec(config.seed, config.scene, render_index, rng, config.render.spp)
         spec = with_attack(config, spec)
+    elif isinstance(config.scene, ProductsScene):
+        from synthgen.samplers.products import sample_products_spec
+
+        splits = dict(config.dataset.splits)
+        spec |= sample_products_spec(config.seed, config.scene, splits, config.resolution, rng, config.render.spp)
     else:
         spec |= sample_tabletop_spec(config.scene, config.resolution, rng)
     return spec
