@@ -631,6 +631,17 @@ class HandAsset:
         co = self._fit.coords[self._data.keep]
         return co, _vertex_normals(co, *self._data.faces)
 
+    def finger_membership(self) -> np.ndarray:
+        """(5, M) summed skin weight of each finger (thumb..pinky; a finger includes its metacarpal) per vertex."""
+        data, out = self._data, np.zeros((5, int(self._data.keep.sum())))
+        for finger in range(5):
+            bones = [f"finger{finger + 1}-{j}" for j in (1, 2, 3)] + ([f"metacarpal{finger}"] if finger else [])
+            for bone in bones:
+                idx, w = data.vweights[bone + self._suffix]
+                sel = data.keep[idx]
+                np.add.at(out[finger], data.old_to_new[idx[sel]], w[sel])
+        return out
+
     def keypoints_rest(self) -> np.ndarray:
         """(21, 3) keypoints of the rest pose in the canonical frame (the armature's own space)."""
         bones = self.armature_object.data.bones

@@ -21,6 +21,7 @@ from blender_scenes.sleeve import build_sleeve, fit_sleeve
 from blender_scenes.stage import Stage, link, set_matrix
 from synthgen.assets.makehuman_data import ensure_makehuman_data
 from synthgen.camera_math import horizontal_fov, look_at
+from synthgen.hands.finger_space import finger_attributes
 from synthgen.hands.palm_textures import render_palm_maps
 
 HAND_INSTANCE_ID = 1
@@ -43,7 +44,9 @@ def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
 
 
 def add_palm_attributes(asset: HandAsset, geometry: tuple[np.ndarray, np.ndarray] | None = None) -> None:
-    """Palm coordinates (``palm_uv``), a palm-skin weight and a nail weight, from the rest pose of the current shape.
+    """Palm coordinates (``palm_uv``), palm-skin and nail weights, finger-space coordinates for the finger creases
+    and knuckle wrinkles (``synthgen.hands.finger_space``) and rest coordinates in mm (``rest_co``, so skin texture
+    sticks to the skin in every pose), all from the rest pose of the current shape.
 
     Palm coordinates are anatomical, the same for both sides: u from the thumb side (0) to the little-finger
     side (1), v from the wrist (0) to the finger bases (1). The hand frame has the palm facing -Z.
@@ -69,6 +72,7 @@ def add_palm_attributes(asset: HandAsset, geometry: tuple[np.ndarray, np.ndarray
     palmar_weight = facing_palm.astype(np.float32)
 
     nail_weight = np.zeros(count, np.float32)
+    nail_v = np.zeros(count, np.float32)  # along the nail: 0 at the proximal fold, 1 at the free edge
     radial = np.array([-1.0 if asset.side == "right" else 1.0, 0.0, 0.0])
     for finger, (dip, tip) in enumerate(((3, 4), (7, 8), (11, 12), (15, 16), (19, 20))):
         axis = keypoints[tip] - keypoints[dip]
@@ -83,11 +87,17 @@ def add_palm_attributes(asset: HandAsset, geometry: tuple[np.ndarray, np.ndarray
         weight = (
             _smoothstep(0.3, 0.45, along) * _smoothstep(-1.02, -0.92, -along) * _smoothstep(0.35, 0.6, normals @ back)
         )
-        nail_weight = np.maximum(nail_weight, (weight * near).astype(np.float32))
+        weight = (weight * near).astype(np.float32)
+        nail_v = np.where(weight > nail_weight, np.clip((along - 0.375) / 0.595, 0.0, 1.0), nail_v)
+        nail_weight = np.maximum(nail_weight, weight)
 
-    for name, values in (("palm_weight", palm_weight), ("palmar_weight", palmar_weight), ("nail_weight", nail_weight)):
-        attribute = mesh.attributes.get(name) or mesh.attributes.new(name, "FLOAT", "POINT")
-        attribute.data.foreach_set("value", values)
+    attributes = {"palm_weight": palm_weight, "palmar_weight": palmar_weight, "nail_weight": nail_weight,
+                  "nail_v": nail_v, "rest_co": co * 1000.0}  # fmt: skip
+    attributes |= finger_attributes(co, keypoints, asset.finger_membership(), asset.side)
+    for name, values in attributes.items():
+        kind = "FLOAT_VECTOR" if values.ndim == 2 else "FLOAT"
+        attribute = mesh.attributes.get(name) or mesh.attributes.new(name, kind, "POINT")
+        attribute.data.foreach_set("vector" if values.ndim == 2 else "value", values.astype(np.float32).ravel())
     uv_layer = mesh.uv_layers.get("palm_uv") or mesh.uv_layers.new(name="palm_uv")
     loop_vertices = np.empty(len(mesh.loops), np.int64)
     mesh.loops.foreach_get("vertex_index", loop_vertices)
