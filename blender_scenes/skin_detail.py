@@ -90,7 +90,10 @@ def build_detail(tree: bpy.types.NodeTree, palmar_weight: bpy.types.NodeSocket) 
     arch = math_node(
         tree, "MULTIPLY", math_node(tree, "MULTIPLY", lateral, lateral), value_node(tree, "wrinkle_arch_per_mm", 0.015)
     )
-    kd = math_node(tree, "SUBTRACT", math_node(tree, "ADD", knuckle_d, math_node(tree, "MULTIPLY", wobble, 0.4)), arch)
+    # The wrinkles' phase wanders (fine noise), so they read as skin folds rather than a regular grating.
+    jitter = math_node(tree, "MULTIPLY", math_node(tree, "SUBTRACT", noise(0.6, 2.0), 0.5), 1.2)
+    kd = math_node(tree, "ADD", math_node(tree, "ADD", knuckle_d, math_node(tree, "MULTIPLY", wobble, 0.4)), jitter)
+    kd = math_node(tree, "SUBTRACT", kd, arch)
     phase = math_node(
         tree, "DIVIDE", math_node(tree, "MULTIPLY", kd, 2.0 * math.pi), value_node(tree, "wrinkle_period_mm", 1.2)
     )
@@ -102,7 +105,7 @@ def build_detail(tree: bpy.types.NodeTree, palmar_weight: bpy.types.NodeSocket) 
     )
     scale = attribute(tree, "knuckle_scale")
     dorsal = attribute(tree, "finger_dorsal")
-    envelope = math_node(tree, "MULTIPLY", gaussian(tree, knuckle_d, math_node(tree, "MULTIPLY", scale, 3.0)), dorsal)
+    envelope = math_node(tree, "MULTIPLY", gaussian(tree, knuckle_d, math_node(tree, "MULTIPLY", scale, 2.3)), dorsal)
     wrinkle = math_node(tree, "MULTIPLY", math_node(tree, "MULTIPLY", envelope, wave), breakup)
     knuckle_patch = math_node(
         tree, "MULTIPLY", gaussian(tree, knuckle_d, math_node(tree, "MULTIPLY", scale, 5.0)), dorsal
@@ -137,6 +140,23 @@ def build_detail(tree: bpy.types.NodeTree, palmar_weight: bpy.types.NodeSocket) 
         nail_free_edge=free_edge,
         nail_fold=nail_fold,
     )
+
+
+# Palm pads that flush redder (palm u, v; centre and spread): thenar, hypothenar, the pads under the finger bases.
+_PALM_PADS = (((0.22, 0.3), (0.15, 0.2)), ((0.85, 0.4), (0.1, 0.25)), ((0.5, 0.92), (0.6, 0.06)))
+
+
+def palm_pads(tree: bpy.types.NodeTree, uv: bpy.types.NodeSocket) -> bpy.types.NodeSocket:
+    """0..1: how much of a palm pad (thenar, hypothenar, distal pads) a palm point lies on."""
+    xyz = tree.nodes.new("ShaderNodeSeparateXYZ")
+    tree.links.new(uv, xyz.inputs["Vector"])
+    pads: Any = 0.0
+    for (cu, cv), (su, sv) in _PALM_PADS:
+        du = math_node(tree, "DIVIDE", math_node(tree, "SUBTRACT", xyz.outputs["X"], cu), su)
+        dv = math_node(tree, "DIVIDE", math_node(tree, "SUBTRACT", xyz.outputs["Y"], cv), sv)
+        r2 = math_node(tree, "ADD", math_node(tree, "MULTIPLY", du, du), math_node(tree, "MULTIPLY", dv, dv))
+        pads = math_node(tree, "MAXIMUM", pads, math_node(tree, "EXPONENT", math_node(tree, "MULTIPLY", r2, -0.5)))
+    return pads
 
 
 def detail_height(tree: bpy.types.NodeTree, detail: SkinDetail, nir_mode: bpy.types.NodeSocket) -> bpy.types.NodeSocket:

@@ -18,7 +18,7 @@ from blender_scenes.node_helpers import math_node as _math
 from blender_scenes.node_helpers import mix_colour as _mix_colour
 from blender_scenes.node_helpers import rgb_node as _rgb
 from blender_scenes.node_helpers import value_node as _value
-from blender_scenes.skin_detail import apply_detail, build_detail, detail_height
+from blender_scenes.skin_detail import apply_detail, build_detail, detail_height, palm_pads
 
 PALM_MAP_SIZE = 512
 
@@ -70,6 +70,8 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     flush = _math(tree, "MULTIPLY", mottle.outputs["Fac"], 0.35, name="flush_amount")
     flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", detail.fingertip, 0.3))
     flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", detail.palm_blotch, _value(tree, "palm_mottle", 0.2)))
+    pads = _math(tree, "MULTIPLY", palm_pads(tree, uv.outputs["UV"]), palm_weight)
+    flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", pads, 0.3))
     skin = _mix_colour(tree, _math(tree, "MINIMUM", flush, 0.9), albedo, redness)
     # Knuckles: a darker, browner patch (strong in dark skin).
     knuckle_colour = tree.nodes.new("ShaderNodeVectorMath")
@@ -136,6 +138,7 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
         _value(tree, "roughness", 0.5),
         _math(tree, "MULTIPLY", _math(tree, "SUBTRACT", mottle.outputs["Fac"], 0.5), 0.15),
     )
+    roughness = _math(tree, "ADD", roughness, _math(tree, "MULTIPLY", palmar_weight, 0.08))  # palms are more matte
     nail_roughness = _value(tree, "nail_roughness", 0.3)
     tree.links.new(
         _math(tree, "ADD", _math(tree, "MULTIPLY", roughness, _math(tree, "SUBTRACT", 1.0, nail_weight)),

@@ -346,7 +346,7 @@ def _sample_detail(rng: np.random.Generator, fitzpatrick: int) -> dict[str, Any]
         "digit_crease_darkness": _r(_u(rng, 0.3, 0.5) + 0.2 * wear),
         "digit_crease_width_mm": _r(_u(rng, 0.5, 0.9)),
         "digit_crease_depth_mm": _r(_u(rng, 0.12, 0.2) + 0.12 * wear),
-        "wrinkle_depth_mm": _r(_u(rng, 0.03, 0.06) + 0.1 * wear),
+        "wrinkle_depth_mm": _r(_u(rng, 0.02, 0.05) + 0.08 * wear),
         "wrinkle_period_mm": _r(_u(rng, 0.9, 1.6)),
         "wrinkle_arch_per_mm": _r(_u(rng, 0.005, 0.03)),
         "knuckle_pigment": _r(min(0.45, _u(rng, 0.5, 1.5) * (0.05 + 0.06 * (fitzpatrick - 1)))),
