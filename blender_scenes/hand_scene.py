@@ -69,7 +69,8 @@ def add_palm_attributes(asset: HandAsset, geometry: tuple[np.ndarray, np.ndarray
         * _smoothstep(-0.12, 0.0, v) * _smoothstep(-0.08, 0.02, 1.0 - v)
     )  # fmt: skip
     palm_weight = (facing_palm * inside).astype(np.float32)
-    palmar_weight = facing_palm.astype(np.float32)
+    # Palm and palmar fingers carry little melanin; the inner forearm only a little less than the back of the arm.
+    palmar_weight = (facing_palm * (0.25 + 0.75 * _smoothstep(-0.2, 0.0, v))).astype(np.float32)
 
     nail_weight = np.zeros(count, np.float32)
     nail_v = np.zeros(count, np.float32)  # along the nail: 0 at the proximal fold, 1 at the free edge

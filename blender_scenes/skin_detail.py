@@ -123,7 +123,7 @@ def build_detail(tree: bpy.types.NodeTree, palmar_weight: bpy.types.NodeSocket) 
     lunula_fade = smoothstep(tree, 0.0, 1.0, math_node(tree, "DIVIDE", nail_v, lunula_end))
     lunula = math_node(tree, "MULTIPLY", nail_weight, math_node(tree, "SUBTRACT", 1.0, lunula_fade))
     free_edge = math_node(
-        tree, "MULTIPLY", math_node(tree, "MULTIPLY", nail_weight, smoothstep(tree, 0.86, 0.95, nail_v)),
+        tree, "MULTIPLY", math_node(tree, "MULTIPLY", nail_weight, smoothstep(tree, 0.9, 0.98, nail_v)),
         value_node(tree, "nail_free_edge", 1.0),
     )  # fmt: skip
     # The nail fold: a thin darker groove where skin meets the plate (nail weight ~0.5).

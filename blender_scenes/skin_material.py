@@ -66,7 +66,13 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     albedo = _mix_colour(
         tree, palmar_weight, _rgb(tree, "albedo", (0.6, 0.42, 0.33)), _rgb(tree, "palm_albedo", (0.65, 0.45, 0.38))
     )
-    redness = _rgb(tree, "redness", (0.55, 0.25, 0.22))
+    # Flushed skin is the same skin with more blood: redder and a little darker, never a fixed pink (which
+    # lightened dark skin).
+    redness_node = tree.nodes.new("ShaderNodeVectorMath")
+    redness_node.operation = "MULTIPLY"
+    tree.links.new(albedo, redness_node.inputs[0])
+    tree.links.new(_rgb(tree, "redness", (1.15, 0.72, 0.72)), redness_node.inputs[1])
+    redness = redness_node.outputs["Vector"]
     flush = _math(tree, "MULTIPLY", mottle.outputs["Fac"], 0.35, name="flush_amount")
     flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", detail.fingertip, 0.3))
     flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", detail.palm_blotch, _value(tree, "palm_mottle", 0.2)))
@@ -100,7 +106,8 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
         tree, _math(tree, "MULTIPLY", detail.nail_lunula, 0.6), nail_colour, (0.85, 0.74, 0.72, 1.0)
     )
     skin_rgb = _mix_colour(tree, nail_weight, skin_rgb, nail_colour)
-    skin_rgb = _mix_colour(tree, _math(tree, "MULTIPLY", detail.nail_free_edge, 0.8), skin_rgb, (0.86, 0.82, 0.74, 1.0))
+    free_edge = _math(tree, "MULTIPLY", detail.nail_free_edge, 0.55)
+    skin_rgb = _mix_colour(tree, free_edge, skin_rgb, (0.86, 0.82, 0.74, 1.0))
 
     # Near infrared: skin is bright and nearly uniform, deoxygenated blood in the veins absorbs; creases stay faint.
     nir_albedo = _value(tree, "nir_albedo", 0.6)
