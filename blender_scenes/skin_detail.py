@@ -29,6 +29,7 @@ DETAIL_DEFAULTS: dict[str, float] = {
     "knuckle_pigment": 0.1,
     "palm_mottle": 0.35,
     "pore_depth_mm": 0.035,
+    "dorsal_veins": 0.5,
 }
 
 
@@ -46,6 +47,7 @@ class SkinDetail:
     nail_lunula: bpy.types.NodeSocket
     nail_free_edge: bpy.types.NodeSocket
     nail_fold: bpy.types.NodeSocket
+    dorsal_veins: bpy.types.NodeSocket  # superficial veins on the back of the hand (weight)
 
 
 def build_detail(tree: bpy.types.NodeTree, palmar_weight: bpy.types.NodeSocket) -> SkinDetail:
@@ -126,6 +128,22 @@ def build_detail(tree: bpy.types.NodeTree, palmar_weight: bpy.types.NodeSocket) 
         tree, "MULTIPLY", math_node(tree, "MULTIPLY", nail_weight, smoothstep(tree, 0.9, 0.98, nail_v)),
         value_node(tree, "nail_free_edge", 1.0),
     )  # fmt: skip
+    # Dorsal veins: thin ridges of a noise stretched along the hand (veins run from the knuckles to the wrist).
+    stretch = tree.nodes.new("ShaderNodeVectorMath")
+    stretch.operation = "MULTIPLY"
+    tree.links.new(coords, stretch.inputs[0])
+    stretch.inputs[1].default_value = (1.0, 0.3, 1.0)
+    vein_noise = tree.nodes.new("ShaderNodeTexNoise")
+    vein_noise.inputs["Scale"].default_value = 0.04  # per mm
+    vein_noise.inputs["Detail"].default_value = 1.0
+    tree.links.new(stretch.outputs["Vector"], vein_noise.inputs["Vector"])
+    ridge = math_node(tree, "ABSOLUTE", math_node(tree, "SUBTRACT", vein_noise.outputs["Fac"], 0.5))
+    vein_line = math_node(tree, "SUBTRACT", 1.0, smoothstep(tree, 0.0, 0.05, ridge))
+    dorsal_veins = math_node(
+        tree, "MULTIPLY", math_node(tree, "MULTIPLY", vein_line, attribute(tree, "dorsum")),
+        value_node(tree, "dorsal_veins", 0.5),
+    )  # fmt: skip
+
     # The nail fold: a thin darker groove where skin meets the plate (nail weight ~0.5).
     nail_fold = gaussian(tree, math_node(tree, "SUBTRACT", nail_weight, 0.45), 0.12)
     return SkinDetail(
@@ -139,6 +157,7 @@ def build_detail(tree: bpy.types.NodeTree, palmar_weight: bpy.types.NodeSocket) 
         nail_lunula=lunula,
         nail_free_edge=free_edge,
         nail_fold=nail_fold,
+        dorsal_veins=dorsal_veins,
     )
 
 
@@ -169,6 +188,8 @@ def detail_height(tree: bpy.types.NodeTree, detail: SkinDetail, nir_mode: bpy.ty
         tree, "ADD", math_node(tree, "ADD", creases, wrinkles), math_node(tree, "MULTIPLY", detail.nail_fold, 0.05)
     )
     mm = math_node(tree, "MULTIPLY", math_node(tree, "SUBTRACT", pores, grooves), surface_keep)
+    raised = math_node(tree, "MULTIPLY", detail.dorsal_veins, 0.25)  # veins stand ~0.25 mm proud
+    mm = math_node(tree, "ADD", mm, math_node(tree, "MULTIPLY", raised, surface_keep))
     nail = math_node(tree, "MULTIPLY", attribute(tree, "nail_weight"), 0.12)  # the plate stands ~0.1 mm proud
     return math_node(tree, "MULTIPLY", math_node(tree, "ADD", mm, nail), 0.001)
 

@@ -88,6 +88,12 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
         tree, _math(tree, "MULTIPLY", detail.knuckle_patch, _value(tree, "knuckle_pigment", 0.1)), skin,
         knuckle_colour.outputs["Vector"],
     )  # fmt: skip
+    # Dorsal veins: bluish and darker where they show through thin skin (a cooler tint of the skin itself).
+    vein_colour = tree.nodes.new("ShaderNodeVectorMath")
+    vein_colour.operation = "MULTIPLY"
+    tree.links.new(skin, vein_colour.inputs[0])
+    vein_colour.inputs[1].default_value = (0.72, 0.8, 0.95)
+    skin = _mix_colour(tree, detail.dorsal_veins, skin, vein_colour.outputs["Vector"])
     crease_strength = _value(tree, "crease_strength", 0.55)
     digit_dark = _math(tree, "MULTIPLY", detail.digit_crease, _value(tree, "digit_crease_darkness", 0.3))
     darken = _math(tree, "ADD", _math(tree, "MULTIPLY", crease_dark, crease_strength), digit_dark)

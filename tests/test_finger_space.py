@@ -47,6 +47,8 @@ def test_creases_and_knuckles_sit_at_the_joints() -> None:
     at_pip = np.abs(y * 1000.0 - l1) < 0.3
     assert np.abs(attrs["knuckle_d"][index][at_pip]).max() < 0.35
     assert np.allclose(attrs["knuckle_scale"][index][at_pip], KNUCKLE_SCALE["finger"][1])
+    # Dorsal hand veins belong to the back of the hand, not to the fingers.
+    assert attrs["dorsum"][index][y > 0.005].max() == 0.0
     # Fingertips are redder than finger bases.
     assert attrs["fingertip"][index][y > 0.08].min() > attrs["fingertip"][index][y < 0.03].max()
 

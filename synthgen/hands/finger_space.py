@@ -27,7 +27,7 @@ DISTAL_CREASE_OFFSET_MM = -1.0
 KNUCKLE_SCALE = {"finger": (0.7, 1.0, 0.75), "thumb": (0.8, 1.0)}
 
 ATTRIBUTES = ("crease_d", "crease_pair", "knuckle_d", "knuckle_scale", "finger_lat", "finger_palmar", "finger_dorsal",
-              "fingertip")  # fmt: skip
+              "fingertip", "dorsum")  # fmt: skip
 
 
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
@@ -125,8 +125,11 @@ def finger_attributes(
         out["knuckle_scale"][sel] = scales[nearest]
         # Fingertips are redder (denser capillaries): a ramp over the distal half of the finger.
         out["fingertip"][sel] = _smoothstep(0.45 * total, 0.95 * total, s)
+        if finger:  # the back of the hand over the metacarpals, where the dorsal veins show
+            over_metacarpal = _smoothstep(-s_mcp - 10.0, -s_mcp + 15.0, s) * _smoothstep(3.0, 15.0, -s)
+            out["dorsum"][sel] = _smoothstep(-0.2, 0.4, facing) * over_metacarpal
         # Vertices owned only weakly (webs, palm edge) fade out of every finger effect.
         fade = _smoothstep(0.3, 0.6, strength[sel])
-        for name in ("finger_dorsal", "finger_palmar", "fingertip"):
+        for name in ("finger_dorsal", "finger_palmar", "fingertip", "dorsum"):
             out[name][sel] *= fade
     return {k: v.astype(np.float32) for k, v in out.items()}

@@ -27,7 +27,7 @@ Identity record::
                 "colour_linear": [r, g, b], "opacity"}, ...],
      "detail": {"wear", "digit_crease_darkness", "digit_crease_width_mm", "digit_crease_depth_mm",
                 "wrinkle_depth_mm", "wrinkle_period_mm", "wrinkle_arch_per_mm", "knuckle_pigment", "palm_mottle",
-                "pore_depth_mm", "texture_offset_mm": [x, y, z]}}
+                "pore_depth_mm", "dorsal_veins", "texture_offset_mm": [x, y, z]}}
 
 Variation record (same crease order as the identity)::
 
@@ -352,6 +352,8 @@ def _sample_detail(rng: np.random.Generator, fitzpatrick: int) -> dict[str, Any]
         "knuckle_pigment": _r(min(0.45, _u(rng, 0.5, 1.5) * (0.05 + 0.06 * (fitzpatrick - 1)))),
         "palm_mottle": _r(_u(rng, 0.25, 0.5)),
         "pore_depth_mm": _r(_u(rng, 0.02, 0.05)),
+        # Back-of-hand veins show through thin, light skin more than through dark or thick skin.
+        "dorsal_veins": _r(_u(rng, 0.2, 0.9) * (1.0 - 0.12 * (fitzpatrick - 1))),
         "texture_offset_mm": _rv(rng.uniform(-500.0, 500.0, 3), 3),
     }
 
