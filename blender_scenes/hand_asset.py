@@ -34,13 +34,14 @@ Conventions
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import json
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,12 +166,13 @@ def _load_obj(path: Path) -> _BaseMesh:
     )
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=4)
 def _load_json(path: Path) -> dict:
     with path.open(encoding="utf-8") as fh:
         return json.load(fh)
 
 
+@functools.lru_cache(maxsize=32)
 def _load_target(path: Path) -> tuple[np.ndarray, np.ndarray]:
     idx: list[int] = []
     delta: list[list[float]] = []
@@ -183,14 +185,18 @@ def _load_target(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(idx, dtype=np.int64), np.asarray(delta, dtype=np.float64)
 
 
+def _target_stem(key: str, value: float, side: str) -> str:
+    if key not in HAND_SHAPE_TARGETS:
+        raise KeyError(f"unknown hand shape key {key!r}; known: {sorted(HAND_SHAPE_TARGETS)}")
+    return HAND_SHAPE_TARGETS[key][1 if value > 0 else 0].format(s=side[0])
+
+
 def _apply_shape(coords: np.ndarray, data_dir: Path, side: str, shape: Mapping[str, float]) -> np.ndarray:
     coords = coords.copy()
     for key, value in shape.items():
-        if key not in HAND_SHAPE_TARGETS:
-            raise KeyError(f"unknown hand shape key {key!r}; known: {sorted(HAND_SHAPE_TARGETS)}")
+        stem = _target_stem(key, value, side)
         if value == 0.0:
             continue
-        stem = HAND_SHAPE_TARGETS[key][1 if value > 0 else 0].format(s=side[0])
         idx, delta = _load_target(data_dir / "targets" / "hands" / f"{stem}.target.gz")
         coords[idx] += abs(float(value)) * delta
     return coords
@@ -222,6 +228,159 @@ def _perp_unit(v: np.ndarray, axis: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
+# Shape-independent side data and the skeleton fitted to a shape (pure numpy)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """A hand shape in its canonical frame (see the module docstring): mesh and skeleton."""
+
+    coords: np.ndarray  # (N, 3) every obj vertex (skin and joint helpers), canonical frame, metres
+    heads: dict[str, np.ndarray]  # bone ends in the canonical frame, MCP joints already shifted
+    tails: dict[str, np.ndarray]
+    origin: np.ndarray  # the wrist in Blender-converted obj coordinates
+    rotation: np.ndarray  # rows: the canonical axes in Blender-converted obj coordinates
+
+
+@dataclass(frozen=True)
+class _SideData:
+    """What every shape of one side shares: topology, kept vertices, skin weights, shape targets."""
+
+    data_dir: Path
+    side: str
+    suffix: str
+    base: _BaseMesh
+    rig: dict
+    bone_names: list[str]
+    keep: np.ndarray  # (N,) skin vertices in the rendered mesh
+    old_to_new: np.ndarray  # (N,) obj vertex -> mesh vertex, -1 if dropped
+    vweights: dict[str, tuple[np.ndarray, np.ndarray]]  # bone -> (obj vertex indices, weights)
+    rest: _Fit  # the unshaped base mesh
+    mcp_shift: float
+    faces: tuple[np.ndarray, np.ndarray]  # kept faces: corner counts and mesh vertex per corner
+
+    def fit(self, shape: Mapping[str, float] | None) -> _Fit:
+        coords = _apply_shape(self.base.coords, self.data_dir, self.side, shape) if shape else self.base.coords
+        return _fit_skeleton(
+            _obj_to_blender(coords), self.rig, self.base.groups, self.bone_names, self.side, self.mcp_shift
+        )
+
+    def target_delta(self, stem: str) -> np.ndarray:
+        """(N, 3) displacement of a full-weight target in the unshaped canonical frame (a vector, no origin)."""
+        idx, delta = _load_target(self.data_dir / "targets" / "hands" / f"{stem}.target.gz")
+        dense = np.zeros_like(self.base.coords)
+        dense[idx] = delta
+        return _obj_to_blender(dense) @ self.rest.rotation.T
+
+
+def _fit_skeleton(
+    coords: np.ndarray, rig: dict, groups: dict[str, np.ndarray], bone_names: list[str], side: str, mcp_shift: float
+) -> _Fit:
+    """Bone ends from the joint helpers of ``coords`` (Blender-converted obj), everything in the canonical frame."""
+    suffix = ".L" if side == "left" else ".R"
+    heads = {b: _bone_end(rig[b]["head"], coords, groups) for b in bone_names}
+    tails = {b: _bone_end(rig[b]["tail"], coords, groups) for b in bone_names}
+    wrist = heads["wrist" + suffix]
+    fwd = _unit(heads["finger3-1" + suffix] - wrist)
+    radial_raw = heads["finger2-1" + suffix] - heads["finger5-1" + suffix]
+    # Anatomy: for a right hand palm-normal = radial x distal; a left hand is its mirror.
+    palmar = np.cross(radial_raw, fwd) if side == "right" else np.cross(fwd, radial_raw)
+    palmar = _perp_unit(palmar, fwd)
+    dorsal = -palmar
+    x_axis = np.cross(fwd, dorsal)
+    rot = np.stack([x_axis, fwd, dorsal])  # rows: world axes of the canonical frame
+    heads = {b: rot @ (p - wrist) for b, p in heads.items()}
+    tails = {b: rot @ (p - wrist) for b, p in tails.items()}
+    if mcp_shift > 0.0:
+        _shift_mcp_bones(heads, tails, suffix, mcp_shift)
+    return _Fit((coords - wrist) @ rot.T, heads, tails, wrist, rot)
+
+
+@functools.lru_cache(maxsize=4)
+def _side_data(data_dir: Path, side: str, weight_threshold: float, mcp_shift: float) -> _SideData:
+    base = _load_obj(data_dir / _OBJ_PATH)
+    rig = _load_json(data_dir / _RIG_PATH)
+    weights_all = _load_json(data_dir / _WEIGHTS_PATH)["weights"]
+    suffix = ".L" if side == "left" else ".R"
+    bone_names = [b + suffix for b in (*_FOREARM_BONES, *_HAND_BONES)]
+    rest = _fit_skeleton(_obj_to_blender(base.coords), rig, base.groups, bone_names, side, 0.0)
+    total = np.zeros(len(base.coords))
+    vweights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for b in bone_names:
+        pairs = np.asarray(weights_all.get(b, []), dtype=np.float64).reshape(-1, 2)
+        idx = pairs[:, 0].astype(np.int64)
+        vweights[b] = (idx, pairs[:, 1])
+        np.add.at(total, idx, pairs[:, 1])
+    keep = total > weight_threshold
+    # Skin weights belong to the topology, as in MakeHuman: they are blended on the unshaped mesh and every
+    # shape reuses them (so a shape change only moves vertices and bones).
+    if mcp_shift > 0.0:
+        _reblend_mcp_weights(rest.heads, rest.tails, vweights, rest.coords, suffix, mcp_shift)
+        rest = _fit_skeleton(_obj_to_blender(base.coords), rig, base.groups, bone_names, side, mcp_shift)
+    keep[base.n_body :] = False
+    old_to_new = np.full(len(keep), -1, dtype=np.int64)
+    kept_idx = np.flatnonzero(keep)
+    old_to_new[kept_idx] = np.arange(len(kept_idx))
+    faces = _kept_faces(base, keep, old_to_new)
+    return _SideData(data_dir, side, suffix, base, rig, bone_names, keep, old_to_new, vweights, rest, mcp_shift, faces)
+
+
+def _kept_faces(base: _BaseMesh, keep: np.ndarray, old_to_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Faces whose corners are all kept: corner counts, and mesh vertex indices per corner."""
+    starts = np.concatenate([[0], np.cumsum(base.face_sizes)[:-1]])
+    face_keep = np.logical_and.reduceat(keep[base.face_verts], starts)
+    corner_sel = np.repeat(face_keep, base.face_sizes)
+    return base.face_sizes[face_keep], old_to_new[base.face_verts[corner_sel]]
+
+
+def _limit_point(co: np.ndarray, sizes: np.ndarray, corners: np.ndarray, vertex: int) -> np.ndarray:
+    """Where Catmull-Clark subdivision (Blender's, on its limit surface) puts an interior all-quad vertex.
+
+    Limit rule for valence n: (n^2 v + 4 sum(edge neighbours) + sum(diagonal neighbours)) / (n (n + 5)).
+    Any other vertex (boundary, next to a triangle or n-gon) is returned unmoved.
+    """
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    at = np.flatnonzero(corners == vertex)
+    faces = np.searchsorted(starts, at, side="right") - 1
+    if len(at) < 3 or (sizes[faces] != 4).any():
+        return co[vertex]
+    edge: set[int] = set()
+    diagonal: list[int] = []
+    for face, corner in zip(faces.tolist(), at.tolist(), strict=True):
+        quad = corners[starts[face] : starts[face] + 4]
+        pos = corner - starts[face]
+        edge.update((int(quad[(pos + 1) % 4]), int(quad[(pos + 3) % 4])))
+        diagonal.append(int(quad[(pos + 2) % 4]))
+    n = len(faces)
+    if len(edge) != n:  # a boundary vertex
+        return co[vertex]
+    return (n * n * co[vertex] + 4.0 * co[sorted(edge)].sum(0) + co[diagonal].sum(0)) / (n * (n + 5))
+
+
+def _vertex_normals(co: np.ndarray, sizes: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """Unit vertex normals: face normals (Newell) summed with the corner angle as weight, as Blender does."""
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    face_of = np.repeat(np.arange(len(sizes)), sizes)
+    pos = np.arange(len(corners)) - starts[face_of]
+    nxt = corners[starts[face_of] + (pos + 1) % sizes[face_of]]
+    prv = corners[starts[face_of] + (pos - 1) % sizes[face_of]]
+    p, pn = co[corners], co[nxt]
+    face_n = np.zeros((len(sizes), 3))
+    np.add.at(face_n, face_of, np.cross(p, pn))  # Newell's method
+    face_n /= np.maximum(np.linalg.norm(face_n, axis=1, keepdims=True), 1e-20)
+    e1 = pn - p
+    e2 = co[prv] - p
+    cos = (e1 * e2).sum(1) / np.maximum(np.linalg.norm(e1, axis=1) * np.linalg.norm(e2, axis=1), 1e-20)
+    angle = np.arccos(np.clip(cos, -1.0, 1.0))
+    normals = np.zeros_like(co)
+    np.add.at(normals, corners, face_n[face_of] * angle[:, None])
+    loose = np.linalg.norm(normals, axis=1) < 1e-20
+    normals[loose] = co[loose]  # Blender's choice for a vertex in no face
+    return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-20)
+
+
+# --------------------------------------------------------------------------------------------
 # The asset
 # --------------------------------------------------------------------------------------------
 
@@ -234,30 +393,37 @@ class _JointAxes:
 
 
 class HandAsset:
-    """A skinned hand and forearm with a MakeHuman-named armature. Build with :meth:`build`."""
+    """A skinned hand and forearm with a MakeHuman-named armature. Build with :meth:`build`.
+
+    With shape keys (the default) the mesh carries the MPFB2 hand targets as shape keys on the unshaped mesh and
+    :meth:`set_shape` changes the identity's shape in place: key values, and the rig refitted to the shaped joint
+    helpers. The shaped mesh's canonical frame differs from the unshaped one by a rigid motion (the wrist and the
+    hand axes move with the shape); it is the mesh's parent-inverse matrix, so the armature (and
+    ``armature_object``) always lives in the shaped hand's canonical frame.
+    """
 
     def __init__(
         self,
-        side: str,
+        data: _SideData,
         mesh_object: bpy.types.Object,
         armature_object: bpy.types.Object,
-        joint_axes: dict[str, _JointAxes],
-        wrist_axes: tuple[Vector, Vector],
-        twist_axes: dict[str, Vector],
-        tip_offsets: dict[str, Vector],
-        palm_point: Vector,
-        palm_normal: Vector,
+        subdivision: bpy.types.Modifier | None,
     ) -> None:
-        self.side = side
+        self.side = data.side
         self.mesh_object = mesh_object
         self.armature_object = armature_object
-        self._suffix = ".L" if side == "left" else ".R"
-        self._joint_axes = joint_axes
-        self._wrist_axes = wrist_axes
-        self._twist_axes = twist_axes
-        self._tip_offsets = tip_offsets
-        self._palm_point = palm_point
-        self._palm_normal = palm_normal
+        self._data = data
+        self._suffix = data.suffix
+        self._subdivision = subdivision
+        self._shape: dict[str, float] = {}
+        self._fit: _Fit = data.rest
+        self._to_canonical = np.eye(4)  # mesh (unshaped canonical) -> shaped canonical frame
+        self._joint_axes: dict[str, _JointAxes] = {}
+        self._wrist_axes: tuple[Vector, Vector] = (Vector(), Vector())
+        self._twist_axes: dict[str, Vector] = {}
+        self._tip_offsets: dict[str, Vector] = {}
+        self._palm_point = Vector()
+        self._palm_normal = Vector()
 
     # ---------------------------------------------------------------- building
 
@@ -269,6 +435,7 @@ class HandAsset:
         *,
         collection: bpy.types.Collection | None = None,
         shape: Mapping[str, float] | None = None,
+        shape_keys: bool = True,
         weight_threshold: float = 0.3,
         subdivision_levels: int = 1,
         mcp_shift: float = _MCP_SHIFT,
@@ -277,116 +444,130 @@ class HandAsset:
         """Build the ``side`` ("left"/"right") hand from the MakeHuman data in ``data_dir``.
 
         ``shape`` maps :data:`HAND_SHAPE_TARGETS` keys to weights in [-1, 1] (MakeHuman hand
-        morphs, applied before the skeleton is computed so the bones follow the shape).
+        morphs; the bones follow the shape). ``shape_keys``: carry every target as a shape key so
+        :meth:`set_shape` can change the shape later; without them ``shape`` is baked into the mesh
+        (the reference the shape-key path is tested against).
         ``weight_threshold``: a skin vertex is kept when its summed weight to the hand, finger and
         forearm bones of that side exceeds it. ``mcp_shift``: fraction of each metacarpal's length
-        by which the finger MCP joints are moved towards the wrist (see :func:`_shift_mcp_joints`).
+        by which the finger MCP joints are moved towards the wrist (see :func:`_shift_mcp_bones`).
         """
         if side not in SIDES:
             raise ValueError(f"side must be one of {SIDES}, got {side!r}")
         t0 = time.perf_counter()
-        data_dir = Path(data_dir)
-        base = _load_obj(data_dir / _OBJ_PATH)
-        rig = _load_json(data_dir / _RIG_PATH)
-        weights_all = _load_json(data_dir / _WEIGHTS_PATH)["weights"]
-        suffix = ".L" if side == "left" else ".R"
-        bone_names = [b + suffix for b in (*_FOREARM_BONES, *_HAND_BONES)]
-
-        obj_coords = _apply_shape(base.coords, data_dir, side, shape) if shape else base.coords
-        coords = _obj_to_blender(obj_coords)
-        heads = {b: _bone_end(rig[b]["head"], coords, base.groups) for b in bone_names}
-        tails = {b: _bone_end(rig[b]["tail"], coords, base.groups) for b in bone_names}
-
-        # Canonical hand frame (see module docstring).
-        wrist = heads["wrist" + suffix]
-        fwd = _unit(heads["finger3-1" + suffix] - wrist)
-        radial_raw = heads["finger2-1" + suffix] - heads["finger5-1" + suffix]
-        # Anatomy: for a right hand palm-normal = radial x distal; a left hand is its mirror.
-        palmar = np.cross(radial_raw, fwd) if side == "right" else np.cross(fwd, radial_raw)
-        palmar = _perp_unit(palmar, fwd)
-        dorsal = -palmar
-        x_axis = np.cross(fwd, dorsal)
-        rot = np.stack([x_axis, fwd, dorsal])  # rows: world axes of the canonical frame
-        coords = (coords - wrist) @ rot.T
-        heads = {b: rot @ (p - wrist) for b, p in heads.items()}
-        tails = {b: rot @ (p - wrist) for b, p in tails.items()}
-        palmar = np.array([0.0, 0.0, -1.0])
-        radial = np.array([1.0 if side == "left" else -1.0, 0.0, 0.0])
-
-        # Skin vertices kept for the rendered mesh; helper geometry only served the skeleton.
-        total = np.zeros(len(coords))
-        vweights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for b in bone_names:
-            pairs = np.asarray(weights_all.get(b, []), dtype=np.float64).reshape(-1, 2)
-            idx = pairs[:, 0].astype(np.int64)
-            vweights[b] = (idx, pairs[:, 1])
-            np.add.at(total, idx, pairs[:, 1])
-        keep = total > weight_threshold
-        if mcp_shift > 0.0:
-            _shift_mcp_joints(heads, tails, vweights, coords, suffix, mcp_shift)
-        keep[base.n_body :] = False
-        old_to_new = np.full(len(coords), -1, dtype=np.int64)
-        kept_idx = np.flatnonzero(keep)
-        old_to_new[kept_idx] = np.arange(len(kept_idx))
-
-        mesh_obj = cls._make_mesh(base, coords, keep, old_to_new, name or f"hand_{side}")
-        names = set(bone_names)
-        parents = {b: (rig[b]["parent"] if rig[b]["parent"] in names else None) for b in bone_names}
-        arm_obj = cls._make_armature(bone_names, parents, heads, tails, palmar, radial, name or f"hand_{side}")
+        data = _side_data(Path(data_dir), side, weight_threshold, mcp_shift)
+        fit = data.rest if shape_keys else data.fit(shape)
+        mesh_obj = cls._make_mesh(data.base, fit.coords, data.keep, data.old_to_new, name or f"hand_{side}")
+        names = set(data.bone_names)
+        rig = data.rig
+        parents = {b: (rig[b]["parent"] if rig[b]["parent"] in names else None) for b in data.bone_names}
+        arm_obj = cls._make_armature(data.bone_names, parents, name or f"hand_{side}")
         coll = collection if collection is not None else bpy.context.scene.collection
         coll.objects.link(arm_obj)
         coll.objects.link(mesh_obj)
         mesh_obj.parent = arm_obj
 
-        for b in bone_names:
-            idx, w = vweights[b]
-            sel = keep[idx] & (w > 0.0)
+        for b in data.bone_names:
+            idx, w = data.vweights[b]
+            sel = data.keep[idx] & (w > 0.0)
             if not sel.any():
                 continue
             group = mesh_obj.vertex_groups.new(name=b)
-            for vi, wv in zip(old_to_new[idx[sel]].tolist(), w[sel].tolist(), strict=True):
+            for vi, wv in zip(data.old_to_new[idx[sel]].tolist(), w[sel].tolist(), strict=True):
                 group.add([vi], wv, "REPLACE")
         mod = mesh_obj.modifiers.new("Armature", "ARMATURE")
         mod.object = arm_obj
         mod.use_vertex_groups = True
+        sub = None
         if subdivision_levels > 0:
             sub = mesh_obj.modifiers.new("Subdivision", "SUBSURF")
             sub.levels = subdivision_levels
             sub.render_levels = subdivision_levels
 
-        bones = arm_obj.data.bones
-        joint_axes = cls._joint_axes(bones, suffix, palmar, radial)
-        wrist_axes = cls._wrist_axes(bones["wrist" + suffix], np.array([0.0, 1.0, 0.0]), palmar, radial)
-        pron_axis = np.cross(radial, palmar)
-        twist_axes = {}
-        for b in _FOREARM_BONES:
-            bone = bones[b + suffix]
-            sign = 1.0 if np.dot(np.asarray(bone.y_axis), pron_axis) > 0 else -1.0
-            twist_axes[b + suffix] = Vector((0.0, sign, 0.0))
-
-        depsgraph = bpy.context.evaluated_depsgraph_get()
-        depsgraph.update()
-        tip_offsets = cls._tip_offsets(mesh_obj, bones, suffix, coords, vweights, old_to_new, depsgraph)
-        palm_point, palm_normal = cls._palm_frame(mesh_obj, bones, suffix, heads, palmar, depsgraph)
-        asset = cls(
-            side,
-            mesh_obj,
-            arm_obj,
-            joint_axes,
-            wrist_axes,
-            twist_axes,
-            tip_offsets,
-            palm_point,
-            palm_normal,
-        )
+        asset = cls(data, mesh_obj, arm_obj, sub)
+        if shape_keys:
+            asset._add_shape_keys()
+            asset._set_key_values(shape or {})
+            fit = data.fit(shape)
+        asset._refit(fit, dict(shape or {}))
         logger.info(
             "built %s hand: %d vertices, %d bones in %.2f s",
             side,
-            len(kept_idx),
-            len(bone_names),
+            int(data.keep.sum()),
+            len(data.bone_names),
             time.perf_counter() - t0,
         )
         return asset
+
+    def _add_shape_keys(self) -> None:
+        """One relative shape key per target file (increase and decrease are separate MakeHuman targets)."""
+        obj, data = self.mesh_object, self._data
+        obj.shape_key_add(name="Basis", from_mix=False)
+        basis = data.rest.coords[data.keep]
+        for key in HAND_SHAPE_TARGETS:
+            for value in (-1.0, 1.0):
+                stem = _target_stem(key, value, self.side)
+                block = obj.shape_key_add(name=stem, from_mix=False)
+                block.slider_min, block.slider_max = 0.0, 1.0
+                co = basis + data.target_delta(stem)[data.keep]
+                block.data.foreach_set("co", co.astype(np.float32).ravel())
+
+    def _set_key_values(self, shape: Mapping[str, float]) -> None:
+        blocks = self.mesh_object.data.shape_keys.key_blocks
+        for key in HAND_SHAPE_TARGETS:
+            value = float(shape.get(key, 0.0))
+            for sign in (-1.0, 1.0):
+                blocks[_target_stem(key, sign, self.side)].value = abs(value) if value * sign > 0 else 0.0
+        unknown = set(shape) - set(HAND_SHAPE_TARGETS)
+        if unknown:
+            raise KeyError(f"unknown hand shape keys {sorted(unknown)}; known: {sorted(HAND_SHAPE_TARGETS)}")
+
+    def set_shape(self, shape: Mapping[str, float]) -> None:
+        """Change the hand's shape (an identity's :data:`HAND_SHAPE_TARGETS` weights) without a rebuild.
+
+        Sets the shape-key values and refits the rig to the shaped joint helpers; the current pose is kept.
+        Keys not given go to 0. Needs an asset built with ``shape_keys=True``.
+        """
+        if self.mesh_object.data.shape_keys is None:
+            raise RuntimeError("this hand was built without shape keys; build it with shape_keys=True")
+        t0 = time.perf_counter()
+        self._set_key_values(shape)
+        self._refit(self._data.fit(shape), dict(shape))
+        logger.debug("reshaped %s hand in %.1f ms", self.side, 1000 * (time.perf_counter() - t0))
+
+    def _refit(self, fit: _Fit, shape: dict[str, float]) -> None:
+        """Put the bones where ``fit`` has them and recompute everything derived from the rest skeleton."""
+        data, suffix = self._data, self._suffix
+        if self.mesh_object.data.shape_keys is not None:
+            # Unshaped canonical (the mesh's own frame) -> shaped canonical: x_s = R_s (R_0^T x + o_0 - o_s).
+            rot = fit.rotation @ data.rest.rotation.T
+            self._to_canonical = np.eye(4)
+            self._to_canonical[:3, :3] = rot
+            self._to_canonical[:3, 3] = fit.rotation @ (data.rest.origin - fit.origin)
+            self.mesh_object.matrix_parent_inverse = Matrix(self._to_canonical.tolist())
+        self._fit, self._shape = fit, shape
+        palmar = np.array([0.0, 0.0, -1.0])
+        radial = np.array([1.0 if self.side == "left" else -1.0, 0.0, 0.0])
+        self._set_bones(fit.heads, fit.tails, palmar, radial)
+        bones = self.armature_object.data.bones
+        self._joint_axes = self._compute_joint_axes(bones, suffix, palmar, radial)
+        self._wrist_axes = self._compute_wrist_axes(bones["wrist" + suffix], np.array([0.0, 1.0, 0.0]), palmar, radial)
+        pron_axis = np.cross(radial, palmar)
+        self._twist_axes = {}
+        for b in _FOREARM_BONES:
+            bone = bones[b + suffix]
+            sign = 1.0 if np.dot(np.asarray(bone.y_axis), pron_axis) > 0 else -1.0
+            self._twist_axes[b + suffix] = Vector((0.0, sign, 0.0))
+        # Pure numpy from here: evaluating the subdivided mesh would cost more than all the rest together.
+        surface = fit.coords[data.keep]
+        self._tip_offsets = self._compute_tip_offsets(bones, suffix, fit.coords, surface)
+        self._palm_point, self._palm_normal = self._compute_palm_frame(
+            bones, suffix, fit.heads, palmar, surface, data.faces
+        )
+
+    @property
+    def shape(self) -> dict[str, float]:
+        """The current shape weights."""
+        return dict(self._shape)
 
     @staticmethod
     def _make_mesh(
@@ -415,45 +596,65 @@ class HandAsset:
         return bpy.data.objects.new(name, mesh)
 
     @staticmethod
-    def _make_armature(
-        bone_names: list[str],
-        parents: dict[str, str | None],
-        heads: dict[str, np.ndarray],
-        tails: dict[str, np.ndarray],
-        palmar: np.ndarray,
-        radial: np.ndarray,
-        name: str,
-    ) -> bpy.types.Object:
+    def _make_armature(bone_names: list[str], parents: dict[str, str | None], name: str) -> bpy.types.Object:
+        """The armature's bones and hierarchy; their positions come from :meth:`_set_bones`."""
         arm = bpy.data.armatures.new(name + "_rig")
         arm_obj = bpy.data.objects.new(name + "_rig", arm)
-        # Edit bones need edit mode, hence a temporary scene link and active object.
-        scene = bpy.context.scene
-        scene.collection.objects.link(arm_obj)
-        view_layer = bpy.context.view_layer
-        prev_active = view_layer.objects.active
-        view_layer.objects.active = arm_obj
-        bpy.ops.object.mode_set(mode="EDIT")
-        for b in bone_names:
-            eb = arm.edit_bones.new(b)
-            eb.head = Vector(heads[b])
-            eb.tail = Vector(tails[b])
-        for b in bone_names:
-            eb = arm.edit_bones[b]
-            parent = parents[b]
-            if parent is not None:
-                eb.parent = arm.edit_bones[parent]
-            eb.use_connect = False
-            # Bone Z towards the palm (thumb: towards its pad) so local X is the flexion hinge.
-            z = _thumb_pad(np.asarray(eb.tail - eb.head), palmar, radial) if b.startswith("finger1-") else palmar
-            eb.align_roll(Vector(z))
-        bpy.ops.object.mode_set(mode="OBJECT")
-        view_layer.objects.active = prev_active
-        scene.collection.objects.unlink(arm_obj)
+        with _edit_mode(arm_obj):
+            for b in bone_names:
+                eb = arm.edit_bones.new(b)
+                eb.tail = Vector((0.0, 0.01, 0.0))
+            for b in bone_names:
+                parent = parents[b]
+                if parent is not None:
+                    arm.edit_bones[b].parent = arm.edit_bones[parent]
+                arm.edit_bones[b].use_connect = False
         arm.display_type = "STICK"
         return arm_obj
 
+    def _set_bones(
+        self, heads: dict[str, np.ndarray], tails: dict[str, np.ndarray], palmar: np.ndarray, radial: np.ndarray
+    ) -> None:
+        """Rest positions and rolls of every bone (edit mode; the pose bones keep their rotations)."""
+        arm = self.armature_object.data
+        with _edit_mode(self.armature_object):
+            for eb in arm.edit_bones:
+                eb.head = Vector(heads[eb.name])
+                eb.tail = Vector(tails[eb.name])
+                # Bone Z towards the palm (thumb: towards its pad) so local X is the flexion hinge.
+                thumb = eb.name.startswith("finger1-")
+                z = _thumb_pad(np.asarray(eb.tail - eb.head), palmar, radial) if thumb else palmar
+                eb.align_roll(Vector(z))
+
+    def rest_geometry(self) -> tuple[np.ndarray, np.ndarray]:
+        """Vertices and unit vertex normals of the (unsubdivided) shaped mesh at rest, canonical frame (numpy)."""
+        co = self._fit.coords[self._data.keep]
+        return co, _vertex_normals(co, *self._data.faces)
+
+    def finger_membership(self) -> np.ndarray:
+        """(5, M) summed skin weight of each finger (thumb..pinky; a finger includes its metacarpal) per vertex."""
+        data, out = self._data, np.zeros((5, int(self._data.keep.sum())))
+        for finger in range(5):
+            bones = [f"finger{finger + 1}-{j}" for j in (1, 2, 3)] + ([f"metacarpal{finger}"] if finger else [])
+            for bone in bones:
+                idx, w = data.vweights[bone + self._suffix]
+                sel = data.keep[idx]
+                np.add.at(out[finger], data.old_to_new[idx[sel]], w[sel])
+        return out
+
+    def keypoints_rest(self) -> np.ndarray:
+        """(21, 3) keypoints of the rest pose in the canonical frame (the armature's own space)."""
+        bones = self.armature_object.data.bones
+        s = self._suffix
+        points: list[Vector] = [bones["wrist" + s].head_local]
+        for i, finger in enumerate(FINGERS):
+            for j in range(1, 4):
+                points.append(bones[f"finger{i + 1}-{j}{s}"].head_local)
+            points.append(bones[_DISTAL_BONES[finger] + s].matrix_local @ self._tip_offsets[finger])
+        return np.array([tuple(p) for p in points], dtype=np.float64)
+
     @staticmethod
-    def _joint_axes(
+    def _compute_joint_axes(
         bones: bpy.types.ArmatureBones, suffix: str, palmar: np.ndarray, radial: np.ndarray
     ) -> dict[str, _JointAxes]:
         axes: dict[str, _JointAxes] = {}
@@ -480,7 +681,7 @@ class HandAsset:
         return axes
 
     @staticmethod
-    def _wrist_axes(
+    def _compute_wrist_axes(
         bone: bpy.types.Bone, fwd: np.ndarray, palmar: np.ndarray, radial: np.ndarray
     ) -> tuple[Vector, Vector]:
         rest = np.array(bone.matrix_local.to_3x3())
@@ -488,70 +689,47 @@ class HandAsset:
         dev_axis = _unit(np.cross(fwd, radial))
         return Vector(rest.T @ flex_axis), Vector(rest.T @ dev_axis)
 
-    @staticmethod
-    def _tip_offsets(
-        mesh_obj: bpy.types.Object,
-        bones: bpy.types.ArmatureBones,
-        suffix: str,
-        coords: np.ndarray,
-        vweights: dict[str, tuple[np.ndarray, np.ndarray]],
-        old_to_new: np.ndarray,
-        depsgraph: bpy.types.Depsgraph,
+    def _compute_tip_offsets(
+        self, bones: bpy.types.ArmatureBones, suffix: str, coords: np.ndarray, surface: np.ndarray
     ) -> dict[str, Vector]:
         """Fingertip surface points, stored in the distal bone's rest frame."""
-        evaluated = mesh_obj.evaluated_get(depsgraph)
-        eval_mesh = evaluated.to_mesh()
-        try:
-            eval_co = np.empty(len(eval_mesh.vertices) * 3)
-            eval_mesh.vertices.foreach_get("co", eval_co)
-        finally:
-            evaluated.to_mesh_clear()
-        eval_co = eval_co.reshape(-1, 3)
+        data = self._data
         offsets: dict[str, Vector] = {}
         for finger, stem in _DISTAL_BONES.items():
             bone = bones[stem + suffix]
             head = np.asarray(bone.head_local)
             tail = np.asarray(bone.tail_local)
             axis = _unit(tail - head)
-            idx, w = vweights[bone.name]
-            cand = idx[(w > 0.5) & (old_to_new[idx] >= 0)]
+            idx, w = data.vweights[bone.name]
+            cand = idx[(w > 0.5) & (data.old_to_new[idx] >= 0)]
             rel = coords[cand] - tail
             along = rel @ axis
             perp = np.linalg.norm(rel - np.outer(along, axis), axis=1)
-            # Farthest along the bone, penalising points off the axis (pad or nail).
-            tip = coords[cand[np.argmax(along - perp)]]
-            # Snap to the rendered (subdivided) surface near that vertex.
-            near = eval_co[np.linalg.norm(eval_co - tip, axis=1) < 0.004]
-            if len(near):
-                rel = near - tail
-                tip = near[np.argmax(rel @ axis - np.linalg.norm(np.cross(rel, axis), axis=1))]
+            # Farthest along the bone, penalising points off the axis (pad or nail), moved onto the rendered
+            # (subdivision limit) surface.
+            tip_vertex = int(data.old_to_new[cand[np.argmax(along - perp)]])
+            tip = _limit_point(surface, *data.faces, tip_vertex)
             offsets[finger] = bone.matrix_local.inverted() @ Vector(tip)
         return offsets
 
     @staticmethod
-    def _palm_frame(
-        mesh_obj: bpy.types.Object,
+    def _compute_palm_frame(
         bones: bpy.types.ArmatureBones,
         suffix: str,
         heads: dict[str, np.ndarray],
         palmar: np.ndarray,
-        depsgraph: bpy.types.Depsgraph,
+        co: np.ndarray,
+        faces: tuple[np.ndarray, np.ndarray],
     ) -> tuple[Vector, Vector]:
-        """Palm centre on the palmar skin and its outward normal, in the wrist bone's frame."""
+        """Palm centre on the palmar skin (subdivision limit surface) and its outward normal, wrist bone frame."""
         mcp = np.mean([heads[f"finger{i}-1{suffix}"] for i in range(2, 6)], axis=0)
         inner = 0.5 * (heads["wrist" + suffix] + mcp)
-        evaluated = mesh_obj.evaluated_get(depsgraph)
-        eval_mesh = evaluated.to_mesh()
-        try:
-            co = np.empty(len(eval_mesh.vertices) * 3)
-            eval_mesh.vertices.foreach_get("co", co)
-        finally:
-            evaluated.to_mesh_clear()
-        rel = co.reshape(-1, 3) - inner
+        rel = co - inner
         along = rel @ palmar
         perp = np.linalg.norm(rel - np.outer(along, palmar), axis=1)
-        hit = (along > 0) & (perp < 0.008)
-        depth = float(np.median(along[hit])) if hit.any() else 0.015
+        hit = np.flatnonzero((along > 0) & (perp < 0.012))  # the cage is coarse: a few vertices within 12 mm
+        limit = np.array([_limit_point(co, *faces, int(v)) for v in hit]).reshape(-1, 3)
+        depth = float(np.median((limit - inner) @ palmar)) if len(hit) else 0.015
         point = inner + depth * palmar
         wrist = bones["wrist" + suffix]
         inv = wrist.matrix_local.inverted()
@@ -635,7 +813,26 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def _shift_mcp_joints(
+def _mcp_centres(
+    heads: dict[str, np.ndarray], tails: dict[str, np.ndarray], suffix: str, fraction: float
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per finger 2..5: the shifted MCP centre and the metacarpal axis (from the unshifted bones)."""
+    out = {}
+    for i in range(2, 6):
+        meta = f"metacarpal{i - 1}{suffix}"
+        axis = _unit(tails[meta] - heads[meta])
+        out[i] = (tails[meta] - fraction * np.linalg.norm(tails[meta] - heads[meta]) * axis, axis)
+    return out
+
+
+def _shift_mcp_bones(heads: dict[str, np.ndarray], tails: dict[str, np.ndarray], suffix: str, fraction: float) -> None:
+    """Move the index..pinky MCP joints proximally along their metacarpals (in place)."""
+    for i, (centre, _) in _mcp_centres(heads, tails, suffix, fraction).items():
+        tails[f"metacarpal{i - 1}{suffix}"] = centre
+        heads[f"finger{i}-1{suffix}"] = centre
+
+
+def _reblend_mcp_weights(
     heads: dict[str, np.ndarray],
     tails: dict[str, np.ndarray],
     vweights: dict[str, tuple[np.ndarray, np.ndarray]],
@@ -643,18 +840,14 @@ def _shift_mcp_joints(
     suffix: str,
     fraction: float,
 ) -> None:
-    """Move the index..pinky MCP joints proximally (in place) and re-blend their skin weights.
+    """Re-blend the skin weights around the shifted MCP joints (in place; bones given unshifted).
 
     Only the weights between a metacarpal and its own proximal phalanx change: their sum per
     vertex is kept and split by a smooth step along the metacarpal axis around the new centre.
     """
     n = len(coords)
-    for i in range(2, 6):
+    for i, (centre, axis) in _mcp_centres(heads, tails, suffix, fraction).items():
         meta, phal = f"metacarpal{i - 1}{suffix}", f"finger{i}-1{suffix}"
-        axis = _unit(tails[meta] - heads[meta])
-        centre = tails[meta] - fraction * np.linalg.norm(tails[meta] - heads[meta]) * axis
-        tails[meta] = centre
-        heads[phal] = centre
         dense = {}
         for b in (meta, phal):
             idx, w = vweights[b]
@@ -667,3 +860,23 @@ def _shift_mcp_joints(
         for b in (meta, phal):
             idx = np.flatnonzero(dense[b] > 1e-4)
             vweights[b] = (idx, dense[b][idx])
+
+
+@contextlib.contextmanager
+def _edit_mode(arm_obj: bpy.types.Object) -> Iterator[None]:
+    """Edit bones need edit mode, hence the armature as the active object (linked to the scene if it is not)."""
+    scene = bpy.context.scene
+    linked = scene.objects.get(arm_obj.name) == arm_obj
+    if not linked:
+        scene.collection.objects.link(arm_obj)
+    view_layer = bpy.context.view_layer
+    prev_active = view_layer.objects.active
+    view_layer.objects.active = arm_obj
+    bpy.ops.object.mode_set(mode="EDIT")
+    try:
+        yield
+    finally:
+        bpy.ops.object.mode_set(mode="OBJECT")
+        view_layer.objects.active = prev_active
+        if not linked:
+            scene.collection.objects.unlink(arm_obj)

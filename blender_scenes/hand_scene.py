@@ -1,8 +1,9 @@
 """The hand scene: a MakeHuman hand posed from a spec, before a backdrop, seen by a palm scanner or a camera.
 
 Heavy parts are built once per worker: the skin material, the palm-map image, the backdrop, and one hand per
-side (rebuilt only when an identity's hand shape differs from the one built). A spec then sets the pose, the
-identity's skin and palm maps, the camera, the lights and, for near infrared, the sensor's own light.
+side; a new identity's hand shape only sets shape-key values and refits the rig (``HandAsset.set_shape``). A
+spec then sets the pose, the identity's skin and palm maps, the camera, the lights and, for near infrared, the
+sensor's own light.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import numpy as np
 from blender_scenes.hand_asset import HandAsset
 from blender_scenes.materials import SURFACE_FAMILIES, apply_surface, build_surface_material
 from blender_scenes.skin_material import PALM_MAP_SIZE, apply_skin, build_skin_material
-from blender_scenes.sleeve import build_sleeve
+from blender_scenes.sleeve import build_sleeve, fit_sleeve
 from blender_scenes.stage import Stage, link, set_matrix
 from synthgen.assets.makehuman_data import ensure_makehuman_data
 from synthgen.camera_math import horizontal_fov, look_at
+from synthgen.hands.finger_space import finger_attributes
 from synthgen.hands.palm_textures import render_palm_maps
 
 HAND_INSTANCE_ID = 1
@@ -41,22 +43,19 @@ def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
     return t * t * (3.0 - 2.0 * t)
 
 
-def add_palm_attributes(asset: HandAsset) -> None:
-    """Palm coordinates (``palm_uv``), a palm-skin weight and a nail weight, from the rest pose.
+def add_palm_attributes(asset: HandAsset, geometry: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    """Palm coordinates (``palm_uv``), palm-skin and nail weights, finger-space coordinates for the finger creases
+    and knuckle wrinkles (``synthgen.hands.finger_space``) and rest coordinates in mm (``rest_co``, so skin texture
+    sticks to the skin in every pose), all from the rest pose of the current shape.
 
     Palm coordinates are anatomical, the same for both sides: u from the thumb side (0) to the little-finger
-    side (1), v from the wrist (0) to the finger bases (1). The mesh is in the hand frame (palm faces -Z).
+    side (1), v from the wrist (0) to the finger bases (1). The hand frame has the palm facing -Z.
+    ``geometry``: ``asset.rest_geometry()`` if the caller has it already.
     """
-    asset.rest_pose()
-    keypoints = asset.keypoints_world() - np.array(asset.armature_object.matrix_world.translation)
+    keypoints = asset.keypoints_rest()
     mesh = asset.mesh_object.data
     count = len(mesh.vertices)
-    co = np.empty(count * 3)
-    mesh.vertices.foreach_get("co", co)
-    co = co.reshape(-1, 3)
-    normals = np.empty(count * 3)
-    mesh.vertex_normals.foreach_get("vector", normals)
-    normals = normals.reshape(-1, 3)
+    co, normals = geometry if geometry is not None else asset.rest_geometry()
 
     mcp_y = float(np.mean(keypoints[[5, 9, 13, 17], 1]))
     x_index, x_pinky = keypoints[5, 0], keypoints[17, 0]
@@ -70,9 +69,11 @@ def add_palm_attributes(asset: HandAsset) -> None:
         * _smoothstep(-0.12, 0.0, v) * _smoothstep(-0.08, 0.02, 1.0 - v)
     )  # fmt: skip
     palm_weight = (facing_palm * inside).astype(np.float32)
-    palmar_weight = facing_palm.astype(np.float32)
+    # Palm and palmar fingers carry little melanin; the inner forearm only a little less than the back of the arm.
+    palmar_weight = (facing_palm * (0.25 + 0.75 * _smoothstep(-0.2, 0.0, v))).astype(np.float32)
 
     nail_weight = np.zeros(count, np.float32)
+    nail_v = np.zeros(count, np.float32)  # along the nail: 0 at the proximal fold, 1 at the free edge
     radial = np.array([-1.0 if asset.side == "right" else 1.0, 0.0, 0.0])
     for finger, (dip, tip) in enumerate(((3, 4), (7, 8), (11, 12), (15, 16), (19, 20))):
         axis = keypoints[tip] - keypoints[dip]
@@ -87,11 +88,17 @@ def add_palm_attributes(asset: HandAsset) -> None:
         weight = (
             _smoothstep(0.3, 0.45, along) * _smoothstep(-1.02, -0.92, -along) * _smoothstep(0.35, 0.6, normals @ back)
         )
-        nail_weight = np.maximum(nail_weight, (weight * near).astype(np.float32))
+        weight = (weight * near).astype(np.float32)
+        nail_v = np.where(weight > nail_weight, np.clip((along - 0.375) / 0.595, 0.0, 1.0), nail_v)
+        nail_weight = np.maximum(nail_weight, weight)
 
-    for name, values in (("palm_weight", palm_weight), ("palmar_weight", palmar_weight), ("nail_weight", nail_weight)):
-        attribute = mesh.attributes.get(name) or mesh.attributes.new(name, "FLOAT", "POINT")
-        attribute.data.foreach_set("value", values)
+    attributes = {"palm_weight": palm_weight, "palmar_weight": palmar_weight, "nail_weight": nail_weight,
+                  "nail_v": nail_v, "rest_co": co * 1000.0}  # fmt: skip
+    attributes |= finger_attributes(co, keypoints, asset.finger_membership(), asset.side)
+    for name, values in attributes.items():
+        kind = "FLOAT_VECTOR" if values.ndim == 2 else "FLOAT"
+        attribute = mesh.attributes.get(name) or mesh.attributes.new(name, kind, "POINT")
+        attribute.data.foreach_set("vector" if values.ndim == 2 else "value", values.astype(np.float32).ravel())
     uv_layer = mesh.uv_layers.get("palm_uv") or mesh.uv_layers.new(name="palm_uv")
     loop_vertices = np.empty(len(mesh.loops), np.int64)
     mesh.loops.foreach_get("vertex_index", loop_vertices)
@@ -135,22 +142,21 @@ class HandScene:
         cached = self.hands.get(side)
         if cached is not None and cached[0] == key:
             return cached[1]
-        if cached is not None:  # a new identity shape: replace that side's asset, leaving nothing behind
-            old, sleeve = cached[1], self.sleeves.pop(side)
-            meshes = [old.mesh_object.data, sleeve.data]
-            armature = old.armature_object.data
-            for obj in (sleeve, old.mesh_object, old.armature_object):
-                bpy.data.objects.remove(obj)
-            for mesh in meshes:
-                bpy.data.meshes.remove(mesh)
-            bpy.data.armatures.remove(armature)
-        asset = HandAsset.build(self.data_dir, side, shape=shape, name=f"hand_{side}")
-        add_palm_attributes(asset)
-        asset.mesh_object.data.materials.append(self.skin)
-        sleeve = build_sleeve(asset.mesh_object, asset.armature_object, f"sleeve_{side}")
-        sleeve.data.materials.append(self.sleeve_material)
-        self.sleeves[side] = sleeve
-        asset.mesh_object.pass_index = HAND_INSTANCE_ID
+        if cached is None:
+            asset = HandAsset.build(self.data_dir, side, shape=shape, name=f"hand_{side}")
+            asset.mesh_object.data.materials.append(self.skin)
+            asset.mesh_object.pass_index = HAND_INSTANCE_ID
+        else:  # a new identity shape: shape-key values and a refitted rig, no rebuild
+            asset = cached[1]
+            asset.set_shape(shape)
+        geometry = asset.rest_geometry()
+        add_palm_attributes(asset, geometry)
+        if side in self.sleeves:
+            fit_sleeve(self.sleeves[side], geometry[0])
+        else:
+            sleeve = build_sleeve(asset.mesh_object, asset.armature_object, f"sleeve_{side}", geometry[0])
+            sleeve.data.materials.append(self.sleeve_material)
+            self.sleeves[side] = sleeve
         self.hands[side] = (key, asset)
         return asset
 

@@ -13,55 +13,14 @@ from typing import Any
 
 import bpy
 
+from blender_scenes.node_helpers import attribute as _attribute
+from blender_scenes.node_helpers import math_node as _math
+from blender_scenes.node_helpers import mix_colour as _mix_colour
+from blender_scenes.node_helpers import rgb_node as _rgb
+from blender_scenes.node_helpers import value_node as _value
+from blender_scenes.skin_detail import apply_detail, build_detail, detail_height, palm_pads
+
 PALM_MAP_SIZE = 512
-
-
-def _math(
-    tree: bpy.types.NodeTree, operation: str, a: Any, b: Any = 0.0, name: str | None = None
-) -> bpy.types.NodeSocket:
-    node = tree.nodes.new("ShaderNodeMath")
-    node.operation = operation
-    if name:
-        node.name = name
-    for index, value in enumerate((a, b)):
-        if isinstance(value, bpy.types.NodeSocket):
-            tree.links.new(value, node.inputs[index])
-        else:
-            node.inputs[index].default_value = value
-    return node.outputs[0]
-
-
-def _mix_colour(tree: bpy.types.NodeTree, factor: Any, a: Any, b: Any) -> bpy.types.NodeSocket:
-    node = tree.nodes.new("ShaderNodeMix")
-    node.data_type = "RGBA"
-    colour_inputs = [s for s in node.inputs if s.type == "RGBA"]
-    for socket, value in ((node.inputs["Factor"], factor), (colour_inputs[0], a), (colour_inputs[1], b)):
-        if isinstance(value, bpy.types.NodeSocket):
-            tree.links.new(value, socket)
-        else:
-            socket.default_value = value
-    return next(s for s in node.outputs if s.type == "RGBA")
-
-
-def _value(tree: bpy.types.NodeTree, name: str, default: float) -> bpy.types.NodeSocket:
-    node = tree.nodes.new("ShaderNodeValue")
-    node.name = name
-    node.outputs[0].default_value = default
-    return node.outputs[0]
-
-
-def _rgb(tree: bpy.types.NodeTree, name: str, default: tuple[float, float, float]) -> bpy.types.NodeSocket:
-    node = tree.nodes.new("ShaderNodeRGB")
-    node.name = name
-    node.outputs[0].default_value = (*default, 1.0)
-    return node.outputs[0]
-
-
-def _attribute(tree: bpy.types.NodeTree, name: str) -> bpy.types.NodeSocket:
-    node = tree.nodes.new("ShaderNodeAttribute")
-    node.attribute_type = "GEOMETRY"
-    node.attribute_name = name
-    return node.outputs["Fac"]
 
 
 def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
@@ -95,41 +54,73 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     vein = _math(tree, "MULTIPLY", channels.outputs["Blue"], palm_weight)
     marks = _math(tree, "MULTIPLY", maps.outputs["Alpha"], 1.0)
 
-    # Skin colour varies slowly over the hand (blood flow, pigment) and finely (pores).
-    coords = tree.nodes.new("ShaderNodeTexCoord")
+    # Skin texture sticks to the skin (rest coordinates in mm, offset per identity): creases at the finger joints,
+    # wrinkles over the knuckles, pores, blotchy palms, redder finger tips (blender_scenes.skin_detail).
+    detail = build_detail(tree, palmar_weight)
     mottle = tree.nodes.new("ShaderNodeTexNoise")
-    mottle.inputs["Scale"].default_value = 60.0
+    mottle.inputs["Scale"].default_value = 0.06  # per mm: blotches ~1.5 cm across
     mottle.inputs["Detail"].default_value = 3.0
-    tree.links.new(coords.outputs["Object"], mottle.inputs["Vector"])
-    pores = tree.nodes.new("ShaderNodeTexVoronoi")
-    pores.name = "pores"
-    pores.inputs["Scale"].default_value = 2200.0
-    tree.links.new(coords.outputs["Object"], pores.inputs["Vector"])
+    tree.links.new(detail.coords, mottle.inputs["Vector"])
 
     # The palmar side carries much less melanin than the back of the hand.
     albedo = _mix_colour(
         tree, palmar_weight, _rgb(tree, "albedo", (0.6, 0.42, 0.33)), _rgb(tree, "palm_albedo", (0.65, 0.45, 0.38))
     )
-    redness = _rgb(tree, "redness", (0.55, 0.25, 0.22))
+    # Flushed skin is the same skin with more blood: redder and a little darker, never a fixed pink (which
+    # lightened dark skin).
+    redness_node = tree.nodes.new("ShaderNodeVectorMath")
+    redness_node.operation = "MULTIPLY"
+    tree.links.new(albedo, redness_node.inputs[0])
+    tree.links.new(_rgb(tree, "redness", (1.15, 0.72, 0.72)), redness_node.inputs[1])
+    redness = redness_node.outputs["Vector"]
     flush = _math(tree, "MULTIPLY", mottle.outputs["Fac"], 0.35, name="flush_amount")
-    skin = _mix_colour(tree, flush, albedo, redness)
+    flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", detail.fingertip, 0.3))
+    flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", detail.palm_blotch, _value(tree, "palm_mottle", 0.2)))
+    pads = _math(tree, "MULTIPLY", palm_pads(tree, uv.outputs["UV"]), palm_weight)
+    flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", pads, 0.3))
+    skin = _mix_colour(tree, _math(tree, "MINIMUM", flush, 0.9), albedo, redness)
+    # Knuckles: a darker, browner patch (strong in dark skin).
+    knuckle_colour = tree.nodes.new("ShaderNodeVectorMath")
+    knuckle_colour.operation = "MULTIPLY"
+    tree.links.new(skin, knuckle_colour.inputs[0])
+    knuckle_colour.inputs[1].default_value = (0.62, 0.55, 0.52)
+    skin = _mix_colour(
+        tree, _math(tree, "MULTIPLY", detail.knuckle_patch, _value(tree, "knuckle_pigment", 0.1)), skin,
+        knuckle_colour.outputs["Vector"],
+    )  # fmt: skip
+    # Dorsal veins: bluish and darker where they show through thin skin (a cooler tint of the skin itself).
+    vein_colour = tree.nodes.new("ShaderNodeVectorMath")
+    vein_colour.operation = "MULTIPLY"
+    tree.links.new(skin, vein_colour.inputs[0])
+    vein_colour.inputs[1].default_value = (0.72, 0.8, 0.95)
+    skin = _mix_colour(tree, detail.dorsal_veins, skin, vein_colour.outputs["Vector"])
     crease_strength = _value(tree, "crease_strength", 0.55)
-    darken = _math(tree, "MULTIPLY", crease_dark, crease_strength)
-    keep = _math(tree, "SUBTRACT", 1.0, darken)
+    digit_dark = _math(tree, "MULTIPLY", detail.digit_crease, _value(tree, "digit_crease_darkness", 0.3))
+    darken = _math(tree, "ADD", _math(tree, "MULTIPLY", crease_dark, crease_strength), digit_dark)
+    darken = _math(tree, "ADD", darken, _math(tree, "MULTIPLY", detail.wrinkle, 0.2))
+    darken = _math(tree, "ADD", darken, _math(tree, "MULTIPLY", detail.nail_fold, 0.25))
+    keep = _math(tree, "SUBTRACT", 1.0, _math(tree, "MINIMUM", darken, 0.9))
     skin_scaled = tree.nodes.new("ShaderNodeVectorMath")
     skin_scaled.operation = "SCALE"
     tree.links.new(skin, skin_scaled.inputs[0])
     tree.links.new(keep, skin_scaled.inputs["Scale"])
     mark_colour = _rgb(tree, "mark_colour", (0.25, 0.14, 0.1))
     skin_rgb = _mix_colour(tree, marks, skin_scaled.outputs[0], mark_colour)
+    # Nails: the plate over the pink bed, a pale lunula at its base and a white free edge.
     nail_colour = _rgb(tree, "nail_colour", (0.75, 0.55, 0.52))
+    nail_colour = _mix_colour(
+        tree, _math(tree, "MULTIPLY", detail.nail_lunula, 0.6), nail_colour, (0.85, 0.74, 0.72, 1.0)
+    )
     skin_rgb = _mix_colour(tree, nail_weight, skin_rgb, nail_colour)
+    free_edge = _math(tree, "MULTIPLY", detail.nail_free_edge, 0.55)
+    skin_rgb = _mix_colour(tree, free_edge, skin_rgb, (0.86, 0.82, 0.74, 1.0))
 
-    # Near infrared: skin is bright and nearly uniform, deoxygenated blood in the veins absorbs.
+    # Near infrared: skin is bright and nearly uniform, deoxygenated blood in the veins absorbs; creases stay faint.
     nir_albedo = _value(tree, "nir_albedo", 0.6)
     vein_contrast = _value(tree, "vein_contrast", 0.45)
     vein_keep = _math(tree, "SUBTRACT", 1.0, _math(tree, "MULTIPLY", vein, vein_contrast))
-    crease_keep_nir = _math(tree, "SUBTRACT", 1.0, _math(tree, "MULTIPLY", crease_dark, 0.12))
+    nir_dark = _math(tree, "MULTIPLY", _math(tree, "ADD", crease_dark, digit_dark), 0.12)
+    crease_keep_nir = _math(tree, "SUBTRACT", 1.0, nir_dark)
     nir_grey = _math(tree, "MULTIPLY", _math(tree, "MULTIPLY", nir_albedo, vein_keep), crease_keep_nir)
     nir_rgb = tree.nodes.new("ShaderNodeCombineColor")
     for channel in ("Red", "Green", "Blue"):
@@ -137,13 +128,10 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     base = _mix_colour(tree, nir_mode, skin_rgb, nir_rgb.outputs["Color"])
     tree.links.new(base, bsdf.inputs["Base Color"])
 
-    # Relief: pores everywhere (weak in NIR), creases as grooves on the palm.
-    pore_strength = _math(
-        tree, "MULTIPLY", _math(tree, "SUBTRACT", 1.0, _math(tree, "MULTIPLY", nir_mode, 0.7)), 0.00004
-    )
+    # Relief: pores, finger creases and knuckle wrinkles (weak in NIR), palm creases as grooves, the nail plate.
     height = _math(
         tree, "ADD",
-        _math(tree, "MULTIPLY", pores.outputs["Distance"], pore_strength),
+        detail_height(tree, detail, nir_mode),
         _math(tree, "MULTIPLY", crease_height, 0.001),  # the map holds millimetres
     )  # fmt: skip
     bump = tree.nodes.new("ShaderNodeBump")
@@ -152,8 +140,18 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     bump.inputs["Distance"].default_value = 1.0
     tree.links.new(height, bump.inputs["Height"])
     tree.links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
+    # A glossy coat on the nails only.
+    tree.links.new(_math(tree, "MULTIPLY", nail_weight, _value(tree, "nail_coat", 0.6)), bsdf.inputs["Coat Weight"])
+    bsdf.inputs["Coat Roughness"].default_value = 0.08
+    bsdf.inputs["Coat Normal"].default_value = (0.0, 0.0, 0.0)
 
-    roughness = _value(tree, "roughness", 0.5)
+    roughness = _math(
+        tree,
+        "ADD",
+        _value(tree, "roughness", 0.5),
+        _math(tree, "MULTIPLY", _math(tree, "SUBTRACT", mottle.outputs["Fac"], 0.5), 0.15),
+    )
+    roughness = _math(tree, "ADD", roughness, _math(tree, "MULTIPLY", palmar_weight, 0.08))  # palms are more matte
     nail_roughness = _value(tree, "nail_roughness", 0.3)
     tree.links.new(
         _math(tree, "ADD", _math(tree, "MULTIPLY", roughness, _math(tree, "SUBTRACT", 1.0, nail_weight)),
@@ -185,3 +183,5 @@ def apply_skin(material: bpy.types.Material, identity: dict[str, Any], variation
     nail = polish or nails
     nodes["nail_colour"].outputs[0].default_value = (*nail["colour_linear"], 1.0)
     nodes["nail_roughness"].outputs[0].default_value = max(0.05, 1.0 - nail["gloss"])
+    nodes["nail_coat"].outputs[0].default_value = 0.3 + 0.6 * nail["gloss"]
+    apply_detail(nodes, identity)

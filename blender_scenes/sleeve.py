@@ -13,12 +13,9 @@ SLICES = 8
 CLEARANCE_M = 0.006
 
 
-def build_sleeve(hand_mesh: bpy.types.Object, parent: bpy.types.Object, name: str) -> bpy.types.Object:
-    """A loose tube following the forearm from its cut end towards the wrist (hand frame: the arm runs -Y)."""
-    mesh = hand_mesh.data
-    co = np.empty(len(mesh.vertices) * 3)
-    mesh.vertices.foreach_get("co", co)
-    co = co.reshape(-1, 3)
+def sleeve_vertices(hand_co: np.ndarray) -> np.ndarray:
+    """(SLICES * RING_SEGMENTS, 3) ring vertices around the forearm of hand vertices ``hand_co`` (hand frame)."""
+    co = hand_co
     start = float(co[:, 1].min()) - 0.004
     rings: list[np.ndarray] = []
     for y in np.linspace(start, start + SLEEVE_LENGTH_M, SLICES):
@@ -30,7 +27,28 @@ def build_sleeve(hand_mesh: bpy.types.Object, parent: bpy.types.Object, name: st
         angles = np.linspace(0.0, 2.0 * math.pi, RING_SEGMENTS, endpoint=False)
         rings.append(np.stack([centre[0] + radius * np.cos(angles), np.full_like(angles, y),
                                centre[2] + radius * np.sin(angles)], axis=1))  # fmt: skip
-    verts = np.concatenate(rings)
+    return np.concatenate(rings)
+
+
+def fit_sleeve(sleeve: bpy.types.Object, hand_co: np.ndarray) -> None:
+    """Refit the sleeve to a reshaped hand (same topology, new ring positions)."""
+    sleeve.data.vertices.foreach_set("co", sleeve_vertices(hand_co).astype(np.float32).ravel())
+    sleeve.data.update()
+
+
+def build_sleeve(
+    hand_mesh: bpy.types.Object, parent: bpy.types.Object, name: str, hand_co: np.ndarray | None = None
+) -> bpy.types.Object:
+    """A loose tube following the forearm from its cut end towards the wrist (hand frame: the arm runs -Y).
+
+    ``hand_co``: the hand's rest vertices in the parent's frame (default: the mesh's own vertices).
+    """
+    if hand_co is None:
+        mesh = hand_mesh.data
+        hand_co = np.empty(len(mesh.vertices) * 3)
+        mesh.vertices.foreach_get("co", hand_co)
+        hand_co = hand_co.reshape(-1, 3)
+    verts = sleeve_vertices(hand_co)
     faces = [
         (r * RING_SEGMENTS + i, r * RING_SEGMENTS + (i + 1) % RING_SEGMENTS,
          (r + 1) * RING_SEGMENTS + (i + 1) % RING_SEGMENTS, (r + 1) * RING_SEGMENTS + i)

@@ -1,4 +1,4 @@
-"""What every scene shares: the camera, the world light and a pool of area lights."""
+"""What every scene shares: the camera, the world light and a pool of lights (area or point)."""
 
 from __future__ import annotations
 
@@ -89,8 +89,14 @@ class Stage:
         for slot, light in enumerate(self.lights):
             light.hide_render = slot >= len(specs)
         for light, item in zip(self.lights, specs, strict=False):
+            kind = item.get("type", "AREA")
+            if light.data.type != kind:
+                light.data.type = kind  # the same light datablock becomes an area or a point light
             light.data.energy = item["power_w"]
-            light.data.size = item["size_m"]
+            if kind == "POINT":
+                light.data.shadow_soft_size = item["size_m"]  # the bulb's radius
+            else:
+                light.data.size = item["size_m"]
             light.data.color = item["color"]
             set_matrix(light, look_at(np.array(item["location"]), np.array(item["look_at"])))
 

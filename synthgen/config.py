@@ -74,10 +74,12 @@ class LightSampling(StrictModel):
     sky_share: float = Field(0.4, ge=0, le=1, description="share of scenes lit by a daylight sky with a sun")
     sky_strength: FloatRange = Field((0.03, 0.1), description="strength of the physical sky (and its sun)")
     sun_elevation_deg: FloatRange = (10.0, 70.0)
+    point_share: float = Field(0.0, ge=0, le=1, description="share of lights that are point lights (bulbs, lamps)")
+    point_radius_m: FloatRange = Field((0.005, 0.05), description="point light radius (shadow softness)")
 
-    _ranges = field_validator("count", "power_w", "kelvin", "world_strength", "sky_strength", "sun_elevation_deg")(
-        _check_range
-    )
+    _ranges = field_validator(
+        "count", "power_w", "kelvin", "world_strength", "sky_strength", "sun_elevation_deg", "point_radius_m"
+    )(_check_range)
 
 
 class TabletopScene(StrictModel):
@@ -148,7 +150,7 @@ class HandsScene(StrictModel):
         description="relative weights of the pose families",
     )
     camera: HandCameraSampling = HandCameraSampling()
-    lights: LightSampling = LightSampling(power_w=(8.0, 50.0))
+    lights: LightSampling = LightSampling(power_w=(8.0, 50.0), point_share=0.35)
     backdrops: list[Literal["wood", "tiles", "concrete", "fabric", "marble"]] = [
         "wood",
         "tiles",

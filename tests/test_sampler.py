@@ -70,3 +70,14 @@ def test_sampled_values_stay_in_their_ranges() -> None:
         assert scene.lights.count[0] <= len(lights) <= scene.lights.count[1]
         assert all(np.isclose(max(light["color"]), 1.0) for light in lights)
         assert spec["surface"]["material"] in scene.surfaces
+
+
+def test_hand_scenes_mix_point_and_area_lights() -> None:
+    config = load_config("hands")
+    lights = [light for i in range(150) for light in sample_spec(config, i)["lighting"]["lights"]]
+    points = [light for light in lights if light["type"] == "POINT"]
+    assert 0.2 < len(points) / len(lights) < 0.5
+    lo, hi = config.scene.lights.point_radius_m
+    assert all(lo <= light["size_m"] <= hi for light in points)
+    tabletop = [light for i in range(50) for light in sample_spec(load_config("quickstart"), i)["lighting"]["lights"]]
+    assert {light["type"] for light in tabletop} == {"AREA"}  # point_share 0: tabletop specs did not change

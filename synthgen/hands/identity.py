@@ -24,7 +24,10 @@ Identity record::
                                          "radius_mm": [start, end], "depth_mm": [start, end]}, ...]},
      "nails": {"colour_linear": [r, g, b], "gloss", "lunula", "polish": null | {"colour_linear", "gloss"}},
      "marks": [{"kind": "mole" | "freckle" | "scar", "center": [u, v], "radius_mm", "length_mm", "angle_deg",
-                "colour_linear": [r, g, b], "opacity"}, ...]}
+                "colour_linear": [r, g, b], "opacity"}, ...],
+     "detail": {"wear", "digit_crease_darkness", "digit_crease_width_mm", "digit_crease_depth_mm",
+                "wrinkle_depth_mm", "wrinkle_period_mm", "wrinkle_arch_per_mm", "knuckle_pigment", "palm_mottle",
+                "pore_depth_mm", "dorsal_veins", "texture_offset_mm": [x, y, z]}}
 
 Variation record (same crease order as the identity)::
 
@@ -331,6 +334,30 @@ def _sample_marks(rng: np.random.Generator, palm_albedo: np.ndarray) -> list[dic
     return marks
 
 
+def _sample_detail(rng: np.random.Generator, fitzpatrick: int) -> dict[str, Any]:
+    """Skin detail that follows the fingers and the skin's fine texture (see ``synthgen.hands.finger_space``).
+
+    ``wear`` (0..1, a stand-in for age and manual work) deepens the knuckle wrinkles and the digital creases
+    together; knuckles are more pigmented in darker skin (knuckle hyperpigmentation is common in types IV-VI).
+    """
+    wear = _u(rng, 0.0, 1.0)
+    return {
+        "wear": _r(wear),
+        "digit_crease_darkness": _r(_u(rng, 0.3, 0.5) + 0.2 * wear),
+        "digit_crease_width_mm": _r(_u(rng, 0.5, 0.9)),
+        "digit_crease_depth_mm": _r(_u(rng, 0.12, 0.2) + 0.12 * wear),
+        "wrinkle_depth_mm": _r(_u(rng, 0.02, 0.05) + 0.08 * wear),
+        "wrinkle_period_mm": _r(_u(rng, 0.9, 1.6)),
+        "wrinkle_arch_per_mm": _r(_u(rng, 0.005, 0.03)),
+        "knuckle_pigment": _r(min(0.45, _u(rng, 0.5, 1.5) * (0.05 + 0.06 * (fitzpatrick - 1)))),
+        "palm_mottle": _r(_u(rng, 0.25, 0.5)),
+        "pore_depth_mm": _r(_u(rng, 0.02, 0.05)),
+        # Back-of-hand veins show through thin, light skin more than through dark or thick skin.
+        "dorsal_veins": _r(_u(rng, 0.2, 0.9) * (1.0 - 0.12 * (fitzpatrick - 1))),
+        "texture_offset_mm": _rv(rng.uniform(-500.0, 500.0, 3), 3),
+    }
+
+
 # ------------------------------------------------------------------------------------------ public API
 
 
@@ -338,7 +365,8 @@ def sample_identity(job_seed: int, identity_id: int) -> dict[str, Any]:
     """The identity record of ``identity_id`` (plain JSON, see the module docstring); depends on nothing else."""
     rng = derive_rng(job_seed, Stream.IDENTITY, identity_id)
     # Sub-streams per part, so changing how one part is drawn never shifts the others.
-    parts = dict(zip(("base", "skin", "creases", "veins", "looks"), rng.spawn(5), strict=True))
+    # A sixth stream (added later) leaves the first five unchanged: SeedSequence children are numbered.
+    parts = dict(zip(("base", "skin", "creases", "veins", "looks", "detail"), rng.spawn(6), strict=True))
     base = parts["base"]
     handedness = "left" if base.uniform() < 0.5 else "right"
     shape = {k: _r(np.clip(base.normal(0.0, 0.22), -0.5, 0.5)) for k in SHAPE_KEYS}
@@ -358,6 +386,7 @@ def sample_identity(job_seed: int, identity_id: int) -> dict[str, Any]:
         "veins": _sample_veins(parts["veins"], palm, skin["melanin"]),
         "nails": _sample_nails(parts["looks"], palm_albedo),
         "marks": _sample_marks(parts["looks"], palm_albedo),
+        "detail": _sample_detail(parts["detail"], skin["fitzpatrick"]),
     }
 
 

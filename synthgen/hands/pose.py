@@ -27,6 +27,9 @@ Limits and couplings (ASSH normal range of motion, see ``shared/reference/hands.
   differences are at most :data:`NEIGHBOUR_MAX_DIFF_DEG` (MCP 40, PIP 50).
 * Thumb: the sum of positive CMC+MCP+IP flexion is at most :data:`THUMB_MAX_TOTAL_FLEXION_DEG` (130), so the
   thumb tip does not sink into the palm.
+* The thumb never passes through a finger: capsules round the phalanges of the rest skeleton
+  (``synthgen.hands.skeleton``) may overlap by at most a few millimetres of soft contact; sampled poses that would
+  are untangled (thumb abducted out in front of the palm, MCP uncurled) and :func:`check_pose` reports them.
 
 A pose is plain JSON: ``{"family", "joints": {name: [flexion, spread]}, "wrist": {"flexion", "deviation",
 "pronation"}, "params": {...}}`` (``params``: family parameters such as ``grasp_diameter_m``).
@@ -40,6 +43,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+
+from synthgen.hands.skeleton import thumb_overlaps
 
 POSE_FAMILIES: tuple[str, ...] = ("open_palm", "relaxed", "pointing", "pinch", "fist", "grasp", "natural")
 FINGERS: tuple[str, ...] = ("index", "middle", "ring", "pinky")
@@ -342,6 +347,30 @@ def _constrain(rng: np.random.Generator, raw: Joints) -> Joints:
     return {j: [round(out[j][0], 3) + 0.0, round(out[j][1], 3) + 0.0] for j in JOINT_NAMES}
 
 
+# Per step, while the thumb sinks into a finger: abduct it out in front of the palm and uncurl its MCP.
+_UNTANGLE_STEP = {"thumb_cmc": (-1.0, 3.0), "thumb_mcp": (-2.0, 0.0)}
+_UNTANGLE_MAX_STEPS = 60
+
+
+def _untangle_thumb(joints: Joints) -> Joints:
+    """Moves the thumb out of the fingers it would pass through (capsule test on the rest skeleton).
+
+    Deterministic (no random draws), so poses without a collision are unchanged. A tucked fist thumb typically
+    needs 3 steps (CMC abduction +9, MCP flexion -6 degrees) to lie on the curled fingers instead of in them.
+    """
+    out = {j: list(v) for j, v in joints.items()}
+    for _ in range(_UNTANGLE_MAX_STEPS):
+        if not thumb_overlaps(out):
+            break
+        for j, (d_flex, d_spread) in _UNTANGLE_STEP.items():
+            (flex_lim, spread_lim) = JOINT_LIMITS[j]
+            out[j] = [
+                round(_clip(out[j][0] + d_flex, flex_lim), 3) + 0.0,
+                round(_clip(out[j][1] + d_spread, spread_lim), 3) + 0.0,
+            ]
+    return out
+
+
 def sample_hand_pose(rng: np.random.Generator, family: str, *, grasp_diameter_m: float | None = None) -> dict[str, Any]:
     """A pose of ``family`` (one of :data:`POSE_FAMILIES`) as plain JSON (see the module docstring).
 
@@ -354,7 +383,7 @@ def sample_hand_pose(rng: np.random.Generator, family: str, *, grasp_diameter_m:
         raw, params = _grasp(rng, grasp_diameter_m)
     else:
         raw, params = _FAMILY_SAMPLERS[family](rng)
-    joints = _constrain(rng, raw)
+    joints = _untangle_thumb(_constrain(rng, raw))
     wrist = {k: round(_u(rng, lo, hi), 3) + 0.0 for k, (lo, hi) in WRIST_RANGES[family].items()}
     params = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in params.items()}
     return {"family": family, "joints": joints, "wrist": wrist, "params": params}
@@ -423,6 +452,9 @@ def check_pose(pose: Mapping[str, Any]) -> list[str]:
         ja, jb = angles.get(f"{a}_mcp"), angles.get(f"{b}_mcp")
         if ja and jb and _RADIAL_SIGN[b] * jb[1] > _RADIAL_SIGN[a] * ja[1] + FINGER_OVERLAP_MAX_DEG + _EPS:
             errors.append(f"{a}/{b}: spreads {ja[1]:.1f}/{jb[1]:.1f} cross the fingers")
+    if len(angles) == len(JOINT_NAMES):
+        for finger, overlap in thumb_overlaps(angles):
+            errors.append(f"thumb sinks {1000 * overlap:.1f} mm into the {finger} finger")
     thumb = [angles[j][0] for j in ("thumb_cmc", "thumb_mcp", "thumb_ip") if j in angles]
     if sum(max(x, 0.0) for x in thumb) > THUMB_MAX_TOTAL_FLEXION_DEG + _EPS:
         errors.append(f"thumb total flexion {sum(max(x, 0.0) for x in thumb):.1f} > {THUMB_MAX_TOTAL_FLEXION_DEG:g}")

@@ -82,6 +82,7 @@ def _lighting(spec: dict[str, Any], out: Distributions) -> None:
     lights = lighting.get("lights", [])
     out.add("lights per scene", len(lights), "lights")
     for light in lights:
+        out.count("light type", light.get("type", "AREA"))
         out.add("light colour temperature", light.get("kelvin"), "K")
         out.add("light power", light.get("power_w"), "W")
     world = lighting.get("world", {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,19 @@ def _uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
 def _unit_vector(rng: np.random.Generator) -> list[float]:
     vector = rng.normal(size=3)
     return (vector / np.linalg.norm(vector)).tolist()
+
+
+# The forearm runs along -Y of the hand frame: a camera within 45 degrees of it would sit inside the arm (or see
+# the hand through it), which rendered black frames.
+_FOREARM_CONE_COS = math.cos(math.radians(45.0))
+
+
+def _view_direction(rng: np.random.Generator) -> list[float]:
+    """A uniformly random direction in the hand frame outside the cone around the forearm."""
+    while True:
+        direction = _unit_vector(rng)
+        if direction[1] > -_FOREARM_CONE_COS:
+            return direction
 
 
 def identity_of(render_index: int, scene: HandsScene) -> int:
@@ -41,7 +55,7 @@ def sample_hands_spec(
         view_dir_hand = [0.0, 0.0, -1.0]
     else:
         rotation = [_uniform(rng, (-60.0, 60.0)), _uniform(rng, (-180.0, 180.0)), _uniform(rng, (0.0, 360.0))]
-        view_dir_hand = _unit_vector(rng)
+        view_dir_hand = _view_direction(rng)
     camera = {
         "mode": cam.mode,
         "view_dir_hand": view_dir_hand,

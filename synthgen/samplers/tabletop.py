@@ -74,7 +74,8 @@ def _place_objects(rng: np.random.Generator, objects: list[dict[str, Any]]) -> l
 
 
 def sample_lighting(rng: np.random.Generator, cfg: LightSampling, target: np.ndarray) -> dict[str, Any]:
-    """A world light and ``cfg.count`` area lights on the upper hemisphere around ``target``."""
+    """A world light and ``cfg.count`` lights on the upper hemisphere around ``target``: area lights aimed at it,
+    and with ``cfg.point_share`` point lights (bare bulbs: harder shadows, no direction)."""
     lights = []
     for _ in range(int(rng.integers(cfg.count[0], cfg.count[1] + 1))):
         azimuth = rng.uniform(0, 2 * math.pi)
@@ -88,17 +89,21 @@ def sample_lighting(rng: np.random.Generator, cfg: LightSampling, target: np.nda
             ]
         )
         kelvin = _uniform(rng, cfg.kelvin)
-        lights.append(
-            {
-                "type": "AREA",
-                "location": location.tolist(),
-                "look_at": target.tolist(),
-                "size_m": _uniform(rng, (0.2, 1.2)),
-                "power_w": _uniform(rng, cfg.power_w) * distance**2,
-                "kelvin": kelvin,
-                "color": list(kelvin_to_rgb(kelvin)),
-            }
-        )
+        light = {
+            "type": "AREA",
+            "location": location.tolist(),
+            "look_at": target.tolist(),
+            "size_m": _uniform(rng, (0.2, 1.2)),
+            "power_w": _uniform(rng, cfg.power_w) * distance**2,
+            "kelvin": kelvin,
+            "color": list(kelvin_to_rgb(kelvin)),
+        }
+        # Drawn only when point lights are possible, so configs without them keep their specs bit for bit.
+        if cfg.point_share > 0 and rng.uniform() < cfg.point_share:
+            # A point light spreads its power over the whole sphere, an area light over a hemisphere towards the
+            # target (on its axis: P / (4 pi) vs P / pi per steradian): 4x the power lights the target alike.
+            light |= {"type": "POINT", "size_m": _uniform(rng, cfg.point_radius_m), "power_w": 4.0 * light["power_w"]}
+        lights.append(light)
     world_kelvin = _uniform(rng, (4500.0, 9000.0))
     world = {
         "kelvin": world_kelvin,
