@@ -15,7 +15,7 @@ from synthgen.dataset_dir import DATA_DIR_NAME, read_manifest
 from synthgen.storage import DatasetStore
 from synthgen.validate import validate_dataset
 
-COUNT_COLUMNS = ("kind", "split", "attack_type")  # attack_type only where the schema has it
+COUNT_COLUMNS = ("kind", "split", "attack_type")  # attack_type only where some row is an attack
 
 
 @dataclass
@@ -28,7 +28,7 @@ class QAReport:
 
 
 def count_rows(store: DatasetStore) -> list[dict[str, Any]]:
-    """Rows per kind, split and (when the column exists) attack type, from the shards the manifest lists."""
+    """Rows per kind, split and (when the dataset has attacks) attack type, from the shards the manifest lists."""
     manifest = read_manifest(store)
     paths = [store.path(f"{DATA_DIR_NAME}/{entry['name']}") for entry in manifest["shards"]]
     if not paths:
@@ -36,6 +36,8 @@ def count_rows(store: DatasetStore) -> list[dict[str, Any]]:
     dataset = pads.dataset(paths, filesystem=store.fs, format="parquet")
     columns = [c for c in COUNT_COLUMNS if c in dataset.schema.names]
     table = dataset.to_table(columns=columns)
+    if "attack_type" in columns and table.column("attack_type").null_count == table.num_rows:
+        columns.remove("attack_type")  # a dataset without attacks: the column is all null
     grouped = table.group_by(columns).aggregate([([], "count_all")]).to_pylist()
     rows = [{**{c: g[c] for c in columns}, "rows": g["count_all"]} for g in grouped]
     return sorted(rows, key=lambda r: tuple(str(r[c]) for c in columns))
