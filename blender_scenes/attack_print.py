@@ -12,7 +12,7 @@ from typing import Any
 import bpy
 import numpy as np
 
-from blender_scenes.skin_material import _math, _mix_colour, _value
+from blender_scenes.node_helpers import math_node, mix_colour, principled_material, value_node
 from blender_scenes.stage import link, set_matrix
 from synthgen.spoofs.sheet import sheet_grid, sheet_points
 
@@ -49,14 +49,7 @@ class PrintSheet:
         self.params: dict[str, Any] = {}
 
     def _build_material(self) -> bpy.types.Material:
-        material = bpy.data.materials.new("print_paper")
-        material.use_nodes = True
-        tree = material.node_tree
-        tree.nodes.clear()
-        bsdf = tree.nodes.new("ShaderNodeBsdfPrincipled")
-        bsdf.name = "bsdf"
-        output = tree.nodes.new("ShaderNodeOutputMaterial")
-        tree.links.new(bsdf.outputs["BSDF"], output.inputs["Surface"])
+        material, tree, bsdf = principled_material("print_paper")
         uv = tree.nodes.new("ShaderNodeUVMap")
         uv.uv_map = "sheet_uv"
         textures = []
@@ -67,8 +60,8 @@ class PrintSheet:
             texture.extension = "EXTEND"
             tree.links.new(uv.outputs["UV"], texture.inputs["Vector"])
             textures.append(texture)
-        nir_mode = _value(tree, "nir_mode", 0.0)
-        base = _mix_colour(tree, nir_mode, textures[0].outputs["Color"], textures[1].outputs["Color"])
+        nir_mode = value_node(tree, "nir_mode", 0.0)
+        base = mix_colour(tree, nir_mode, textures[0].outputs["Color"], textures[1].outputs["Color"])
         tree.links.new(base, bsdf.inputs["Base Color"])
         tree.links.new(textures[0].outputs["Alpha"], bsdf.inputs["Alpha"])
         # Paper fibres: a fine, weak relief (matte paper shows it, the coat of glossy paper hides it).
@@ -79,7 +72,7 @@ class PrintSheet:
         tree.links.new(coords.outputs["Object"], fibres.inputs["Vector"])
         bump = tree.nodes.new("ShaderNodeBump")
         bump.name = "bump"
-        tree.links.new(_math(tree, "MULTIPLY", fibres.outputs["Fac"], 0.00003), bump.inputs["Height"])
+        tree.links.new(math_node(tree, "MULTIPLY", fibres.outputs["Fac"], 0.00003), bump.inputs["Height"])
         bump.inputs["Distance"].default_value = 1.0
         tree.links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
         bsdf.inputs["Coat Roughness"].default_value = 0.04

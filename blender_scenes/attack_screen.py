@@ -14,7 +14,7 @@ import bpy
 import numpy as np
 
 from blender_scenes.attack_print import upload
-from blender_scenes.skin_material import _math
+from blender_scenes.node_helpers import math_node, principled_material
 from blender_scenes.stage import link, set_matrix
 
 CORNER_SEGMENTS = 6
@@ -62,14 +62,7 @@ class ScreenDevice:
         self.photo_box = (0.0, 0.0, 1.0, 1.0)  # screen uv of the photo: u0, v0, du, dv
 
     def _build_screen_material(self) -> bpy.types.Material:
-        material = bpy.data.materials.new("device_screen")
-        material.use_nodes = True
-        tree = material.node_tree
-        tree.nodes.clear()
-        bsdf = tree.nodes.new("ShaderNodeBsdfPrincipled")
-        bsdf.name = "bsdf"
-        output = tree.nodes.new("ShaderNodeOutputMaterial")
-        tree.links.new(bsdf.outputs["BSDF"], output.inputs["Surface"])
+        material, tree, bsdf = principled_material("device_screen")
         bsdf.inputs["Base Color"].default_value = (0.004, 0.004, 0.004, 1.0)  # an unlit panel is black
         bsdf.inputs["IOR"].default_value = 1.52
         uv = tree.nodes.new("ShaderNodeUVMap")
@@ -86,19 +79,19 @@ class ScreenDevice:
         # Sub-pixel grid: columns of R, G, B stripes, each lit over part of its width and height.
         split = tree.nodes.new("ShaderNodeSeparateXYZ")
         tree.links.new(uv.outputs["UV"], split.inputs["Vector"])
-        columns = _math(tree, "MULTIPLY", split.outputs["X"], 300.0, name="pixels_across")
-        rows = _math(tree, "MULTIPLY", split.outputs["Y"], 600.0, name="pixels_along")
-        phase = _math(tree, "FRACT", columns)
-        sub_phase = _math(tree, "FRACT", _math(tree, "MULTIPLY", phase, 3.0))
-        lit = _math(
+        columns = math_node(tree, "MULTIPLY", split.outputs["X"], 300.0, name="pixels_across")
+        rows = math_node(tree, "MULTIPLY", split.outputs["Y"], 600.0, name="pixels_along")
+        phase = math_node(tree, "FRACT", columns)
+        sub_phase = math_node(tree, "FRACT", math_node(tree, "MULTIPLY", phase, 3.0))
+        lit = math_node(
             tree, "MULTIPLY",
-            _math(tree, "LESS_THAN", sub_phase, SUBPIXEL_FILL[0]),
-            _math(tree, "LESS_THAN", _math(tree, "FRACT", rows), SUBPIXEL_FILL[1]),
+            math_node(tree, "LESS_THAN", sub_phase, SUBPIXEL_FILL[0]),
+            math_node(tree, "LESS_THAN", math_node(tree, "FRACT", rows), SUBPIXEL_FILL[1]),
         )  # fmt: skip
-        gain = _math(tree, "MULTIPLY", lit, 3.0 / (SUBPIXEL_FILL[0] * SUBPIXEL_FILL[1]))
-        red = _math(tree, "MULTIPLY", _math(tree, "LESS_THAN", phase, 1 / 3), gain)
-        blue = _math(tree, "MULTIPLY", _math(tree, "GREATER_THAN", phase, 2 / 3), gain)
-        green = _math(tree, "SUBTRACT", gain, _math(tree, "ADD", red, blue))
+        gain = math_node(tree, "MULTIPLY", lit, 3.0 / (SUBPIXEL_FILL[0] * SUBPIXEL_FILL[1]))
+        red = math_node(tree, "MULTIPLY", math_node(tree, "LESS_THAN", phase, 1 / 3), gain)
+        blue = math_node(tree, "MULTIPLY", math_node(tree, "GREATER_THAN", phase, 2 / 3), gain)
+        green = math_node(tree, "SUBTRACT", gain, math_node(tree, "ADD", red, blue))
         mask = tree.nodes.new("ShaderNodeCombineColor")
         for socket, value in (("Red", red), ("Green", green), ("Blue", blue)):
             tree.links.new(value, mask.inputs[socket])
@@ -116,7 +109,9 @@ class ScreenDevice:
         nir_mode.name = "nir_mode"
         nir_mode.outputs[0].default_value = 0.0
         # The display's emission has no near-infrared part: off in the NIR capture.
-        strength = _math(tree, "MULTIPLY", brightness.outputs[0], _math(tree, "SUBTRACT", 1.0, nir_mode.outputs[0]))
+        strength = math_node(
+            tree, "MULTIPLY", brightness.outputs[0], math_node(tree, "SUBTRACT", 1.0, nir_mode.outputs[0])
+        )
         tree.links.new(strength, bsdf.inputs["Emission Strength"])
         return material
 

@@ -12,23 +12,15 @@ from typing import Any
 
 import bpy
 
-from blender_scenes.skin_material import _attribute, _math, _rgb, _value
+from blender_scenes.node_helpers import attribute, math_node, principled_material, rgb_node, value_node
 
 
 def build_silicone_material(palm_image: bpy.types.Image) -> bpy.types.Material:
-    material = bpy.data.materials.new("silicone")
-    material.use_nodes = True
-    tree = material.node_tree
-    tree.nodes.clear()
-    bsdf = tree.nodes.new("ShaderNodeBsdfPrincipled")
-    bsdf.name = "bsdf"
-    bsdf.subsurface_method = "RANDOM_WALK"
-    output = tree.nodes.new("ShaderNodeOutputMaterial")
-    tree.links.new(bsdf.outputs["BSDF"], output.inputs["Surface"])
+    material, tree, bsdf = principled_material("silicone", "RANDOM_WALK")
 
-    nir_mode = _value(tree, "nir_mode", 0.0)
-    albedo = _rgb(tree, "albedo", (0.6, 0.45, 0.4))
-    nir_albedo = _value(tree, "nir_albedo", 0.6)
+    nir_mode = value_node(tree, "nir_mode", 0.0)
+    albedo = rgb_node(tree, "albedo", (0.6, 0.45, 0.4))
+    nir_albedo = value_node(tree, "nir_albedo", 0.6)
     nir_rgb = tree.nodes.new("ShaderNodeCombineColor")
     for channel in ("Red", "Green", "Blue"):
         tree.links.new(nir_albedo, nir_rgb.inputs[channel])
@@ -50,26 +42,26 @@ def build_silicone_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     tree.links.new(uv.outputs["UV"], maps.inputs["Vector"])
     channels = tree.nodes.new("ShaderNodeSeparateColor")
     tree.links.new(maps.outputs["Color"], channels.inputs["Color"])
-    crease = _math(tree, "MULTIPLY", channels.outputs["Green"], _attribute(tree, "palm_weight"))
-    palmar = _attribute(tree, "palmar_weight")
+    crease = math_node(tree, "MULTIPLY", channels.outputs["Green"], attribute(tree, "palm_weight"))
+    palmar = attribute(tree, "palmar_weight")
     # Ridge where palmar_weight crosses 0.5: 1 on the parting line, 0 a little away from it.
-    seam = _math(tree, "SUBTRACT", 1.0, _math(tree, "MINIMUM", 1.0, _math(
-        tree, "MULTIPLY", _math(tree, "ABSOLUTE", _math(tree, "SUBTRACT", palmar, 0.5)), 12.0)))  # fmt: skip
-    seam_height = _value(tree, "seam_height_mm", 0.1)
+    seam = math_node(tree, "SUBTRACT", 1.0, math_node(tree, "MINIMUM", 1.0, math_node(
+        tree, "MULTIPLY", math_node(tree, "ABSOLUTE", math_node(tree, "SUBTRACT", palmar, 0.5)), 12.0)))  # fmt: skip
+    seam_height = value_node(tree, "seam_height_mm", 0.1)
     coords = tree.nodes.new("ShaderNodeTexCoord")
     bubbles = tree.nodes.new("ShaderNodeTexVoronoi")
     bubbles.name = "bubbles"
     bubbles.voronoi_dimensions = "4D"  # W moves the bubbles per sample
     bubbles.inputs["Scale"].default_value = 300.0
     tree.links.new(coords.outputs["Object"], bubbles.inputs["Vector"])
-    bubble_radius = _value(tree, "bubble_radius", 0.1)
-    pit = _math(tree, "LESS_THAN", bubbles.outputs["Distance"], bubble_radius)
-    height = _math(
+    bubble_radius = value_node(tree, "bubble_radius", 0.1)
+    pit = math_node(tree, "LESS_THAN", bubbles.outputs["Distance"], bubble_radius)
+    height = math_node(
         tree, "ADD",
-        _math(tree, "MULTIPLY", crease, 0.001),
-        _math(tree, "SUBTRACT",
-              _math(tree, "MULTIPLY", _math(tree, "MULTIPLY", seam, seam_height), 0.001),
-              _math(tree, "MULTIPLY", pit, 0.0002)),
+        math_node(tree, "MULTIPLY", crease, 0.001),
+        math_node(tree, "SUBTRACT",
+              math_node(tree, "MULTIPLY", math_node(tree, "MULTIPLY", seam, seam_height), 0.001),
+              math_node(tree, "MULTIPLY", pit, 0.0002)),
     )  # fmt: skip
     bump = tree.nodes.new("ShaderNodeBump")
     bump.inputs["Distance"].default_value = 1.0

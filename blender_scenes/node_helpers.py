@@ -7,6 +7,23 @@ from typing import Any
 import bpy
 
 
+def principled_material(
+    name: str, subsurface_method: str | None = None
+) -> tuple[bpy.types.Material, bpy.types.NodeTree, bpy.types.Node]:
+    """A new material holding only a Principled BSDF (named "bsdf") wired to the output: (material, tree, bsdf)."""
+    material = bpy.data.materials.new(name)
+    material.use_nodes = True
+    tree = material.node_tree
+    tree.nodes.clear()
+    bsdf = tree.nodes.new("ShaderNodeBsdfPrincipled")
+    bsdf.name = "bsdf"
+    if subsurface_method:
+        bsdf.subsurface_method = subsurface_method
+    output = tree.nodes.new("ShaderNodeOutputMaterial")
+    tree.links.new(bsdf.outputs["BSDF"], output.inputs["Surface"])
+    return material, tree, bsdf
+
+
 def math_node(
     tree: bpy.types.NodeTree, operation: str, a: Any, b: Any = 0.0, name: str | None = None
 ) -> bpy.types.NodeSocket:

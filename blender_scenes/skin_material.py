@@ -13,31 +13,19 @@ from typing import Any
 
 import bpy
 
-from blender_scenes.node_helpers import attribute as _attribute
-from blender_scenes.node_helpers import math_node as _math
-from blender_scenes.node_helpers import mix_colour as _mix_colour
-from blender_scenes.node_helpers import rgb_node as _rgb
-from blender_scenes.node_helpers import value_node as _value
+from blender_scenes.node_helpers import attribute, math_node, mix_colour, principled_material, rgb_node, value_node
 from blender_scenes.skin_detail import apply_detail, build_detail, detail_height, palm_pads
 
 PALM_MAP_SIZE = 512
 
 
 def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
-    material = bpy.data.materials.new("skin")
-    material.use_nodes = True
-    tree = material.node_tree
-    tree.nodes.clear()
-    bsdf = tree.nodes.new("ShaderNodeBsdfPrincipled")
-    bsdf.name = "bsdf"
-    bsdf.subsurface_method = "RANDOM_WALK_SKIN"
-    output = tree.nodes.new("ShaderNodeOutputMaterial")
-    tree.links.new(bsdf.outputs["BSDF"], output.inputs["Surface"])
+    material, tree, bsdf = principled_material("skin", "RANDOM_WALK_SKIN")
 
-    nir_mode = _value(tree, "nir_mode", 0.0)
-    palm_weight = _attribute(tree, "palm_weight")
-    palmar_weight = _attribute(tree, "palmar_weight")
-    nail_weight = _attribute(tree, "nail_weight")
+    nir_mode = value_node(tree, "nir_mode", 0.0)
+    palm_weight = attribute(tree, "palm_weight")
+    palmar_weight = attribute(tree, "palmar_weight")
+    nail_weight = attribute(tree, "nail_weight")
 
     uv = tree.nodes.new("ShaderNodeUVMap")
     uv.uv_map = "palm_uv"
@@ -49,10 +37,10 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     tree.links.new(uv.outputs["UV"], maps.inputs["Vector"])
     channels = tree.nodes.new("ShaderNodeSeparateColor")
     tree.links.new(maps.outputs["Color"], channels.inputs["Color"])
-    crease_dark = _math(tree, "MULTIPLY", channels.outputs["Red"], palm_weight)
-    crease_height = _math(tree, "MULTIPLY", channels.outputs["Green"], palm_weight)
-    vein = _math(tree, "MULTIPLY", channels.outputs["Blue"], palm_weight)
-    marks = _math(tree, "MULTIPLY", maps.outputs["Alpha"], 1.0)
+    crease_dark = math_node(tree, "MULTIPLY", channels.outputs["Red"], palm_weight)
+    crease_height = math_node(tree, "MULTIPLY", channels.outputs["Green"], palm_weight)
+    vein = math_node(tree, "MULTIPLY", channels.outputs["Blue"], palm_weight)
+    marks = math_node(tree, "MULTIPLY", maps.outputs["Alpha"], 1.0)
 
     # Skin texture sticks to the skin (rest coordinates in mm, offset per identity): creases at the finger joints,
     # wrinkles over the knuckles, pores, blotchy palms, redder finger tips (blender_scenes.skin_detail).
@@ -63,29 +51,34 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     tree.links.new(detail.coords, mottle.inputs["Vector"])
 
     # The palmar side carries much less melanin than the back of the hand.
-    albedo = _mix_colour(
-        tree, palmar_weight, _rgb(tree, "albedo", (0.6, 0.42, 0.33)), _rgb(tree, "palm_albedo", (0.65, 0.45, 0.38))
+    albedo = mix_colour(
+        tree,
+        palmar_weight,
+        rgb_node(tree, "albedo", (0.6, 0.42, 0.33)),
+        rgb_node(tree, "palm_albedo", (0.65, 0.45, 0.38)),
     )
     # Flushed skin is the same skin with more blood: redder and a little darker, never a fixed pink (which
     # lightened dark skin).
     redness_node = tree.nodes.new("ShaderNodeVectorMath")
     redness_node.operation = "MULTIPLY"
     tree.links.new(albedo, redness_node.inputs[0])
-    tree.links.new(_rgb(tree, "redness", (1.15, 0.72, 0.72)), redness_node.inputs[1])
+    tree.links.new(rgb_node(tree, "redness", (1.15, 0.72, 0.72)), redness_node.inputs[1])
     redness = redness_node.outputs["Vector"]
-    flush = _math(tree, "MULTIPLY", mottle.outputs["Fac"], 0.35, name="flush_amount")
-    flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", detail.fingertip, 0.3))
-    flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", detail.palm_blotch, _value(tree, "palm_mottle", 0.2)))
-    pads = _math(tree, "MULTIPLY", palm_pads(tree, uv.outputs["UV"]), palm_weight)
-    flush = _math(tree, "ADD", flush, _math(tree, "MULTIPLY", pads, 0.3))
-    skin = _mix_colour(tree, _math(tree, "MINIMUM", flush, 0.9), albedo, redness)
+    flush = math_node(tree, "MULTIPLY", mottle.outputs["Fac"], 0.35, name="flush_amount")
+    flush = math_node(tree, "ADD", flush, math_node(tree, "MULTIPLY", detail.fingertip, 0.3))
+    flush = math_node(
+        tree, "ADD", flush, math_node(tree, "MULTIPLY", detail.palm_blotch, value_node(tree, "palm_mottle", 0.2))
+    )
+    pads = math_node(tree, "MULTIPLY", palm_pads(tree, uv.outputs["UV"]), palm_weight)
+    flush = math_node(tree, "ADD", flush, math_node(tree, "MULTIPLY", pads, 0.3))
+    skin = mix_colour(tree, math_node(tree, "MINIMUM", flush, 0.9), albedo, redness)
     # Knuckles: a darker, browner patch (strong in dark skin).
     knuckle_colour = tree.nodes.new("ShaderNodeVectorMath")
     knuckle_colour.operation = "MULTIPLY"
     tree.links.new(skin, knuckle_colour.inputs[0])
     knuckle_colour.inputs[1].default_value = (0.62, 0.55, 0.52)
-    skin = _mix_colour(
-        tree, _math(tree, "MULTIPLY", detail.knuckle_patch, _value(tree, "knuckle_pigment", 0.1)), skin,
+    skin = mix_colour(
+        tree, math_node(tree, "MULTIPLY", detail.knuckle_patch, value_node(tree, "knuckle_pigment", 0.1)), skin,
         knuckle_colour.outputs["Vector"],
     )  # fmt: skip
     # Dorsal veins: bluish and darker where they show through thin skin (a cooler tint of the skin itself).
@@ -93,46 +86,46 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     vein_colour.operation = "MULTIPLY"
     tree.links.new(skin, vein_colour.inputs[0])
     vein_colour.inputs[1].default_value = (0.72, 0.8, 0.95)
-    skin = _mix_colour(tree, detail.dorsal_veins, skin, vein_colour.outputs["Vector"])
-    crease_strength = _value(tree, "crease_strength", 0.55)
-    digit_dark = _math(tree, "MULTIPLY", detail.digit_crease, _value(tree, "digit_crease_darkness", 0.3))
-    darken = _math(tree, "ADD", _math(tree, "MULTIPLY", crease_dark, crease_strength), digit_dark)
-    darken = _math(tree, "ADD", darken, _math(tree, "MULTIPLY", detail.wrinkle, 0.2))
-    darken = _math(tree, "ADD", darken, _math(tree, "MULTIPLY", detail.nail_fold, 0.25))
-    keep = _math(tree, "SUBTRACT", 1.0, _math(tree, "MINIMUM", darken, 0.9))
+    skin = mix_colour(tree, detail.dorsal_veins, skin, vein_colour.outputs["Vector"])
+    crease_strength = value_node(tree, "crease_strength", 0.55)
+    digit_dark = math_node(tree, "MULTIPLY", detail.digit_crease, value_node(tree, "digit_crease_darkness", 0.3))
+    darken = math_node(tree, "ADD", math_node(tree, "MULTIPLY", crease_dark, crease_strength), digit_dark)
+    darken = math_node(tree, "ADD", darken, math_node(tree, "MULTIPLY", detail.wrinkle, 0.2))
+    darken = math_node(tree, "ADD", darken, math_node(tree, "MULTIPLY", detail.nail_fold, 0.25))
+    keep = math_node(tree, "SUBTRACT", 1.0, math_node(tree, "MINIMUM", darken, 0.9))
     skin_scaled = tree.nodes.new("ShaderNodeVectorMath")
     skin_scaled.operation = "SCALE"
     tree.links.new(skin, skin_scaled.inputs[0])
     tree.links.new(keep, skin_scaled.inputs["Scale"])
-    mark_colour = _rgb(tree, "mark_colour", (0.25, 0.14, 0.1))
-    skin_rgb = _mix_colour(tree, marks, skin_scaled.outputs[0], mark_colour)
+    mark_colour = rgb_node(tree, "mark_colour", (0.25, 0.14, 0.1))
+    skin_rgb = mix_colour(tree, marks, skin_scaled.outputs[0], mark_colour)
     # Nails: the plate over the pink bed, a pale lunula at its base and a white free edge.
-    nail_colour = _rgb(tree, "nail_colour", (0.75, 0.55, 0.52))
-    nail_colour = _mix_colour(
-        tree, _math(tree, "MULTIPLY", detail.nail_lunula, 0.6), nail_colour, (0.85, 0.74, 0.72, 1.0)
+    nail_colour = rgb_node(tree, "nail_colour", (0.75, 0.55, 0.52))
+    nail_colour = mix_colour(
+        tree, math_node(tree, "MULTIPLY", detail.nail_lunula, 0.6), nail_colour, (0.85, 0.74, 0.72, 1.0)
     )
-    skin_rgb = _mix_colour(tree, nail_weight, skin_rgb, nail_colour)
-    free_edge = _math(tree, "MULTIPLY", detail.nail_free_edge, 0.55)
-    skin_rgb = _mix_colour(tree, free_edge, skin_rgb, (0.86, 0.82, 0.74, 1.0))
+    skin_rgb = mix_colour(tree, nail_weight, skin_rgb, nail_colour)
+    free_edge = math_node(tree, "MULTIPLY", detail.nail_free_edge, 0.55)
+    skin_rgb = mix_colour(tree, free_edge, skin_rgb, (0.86, 0.82, 0.74, 1.0))
 
     # Near infrared: skin is bright and nearly uniform, deoxygenated blood in the veins absorbs; creases stay faint.
-    nir_albedo = _value(tree, "nir_albedo", 0.6)
-    vein_contrast = _value(tree, "vein_contrast", 0.45)
-    vein_keep = _math(tree, "SUBTRACT", 1.0, _math(tree, "MULTIPLY", vein, vein_contrast))
-    nir_dark = _math(tree, "MULTIPLY", _math(tree, "ADD", crease_dark, digit_dark), 0.12)
-    crease_keep_nir = _math(tree, "SUBTRACT", 1.0, nir_dark)
-    nir_grey = _math(tree, "MULTIPLY", _math(tree, "MULTIPLY", nir_albedo, vein_keep), crease_keep_nir)
+    nir_albedo = value_node(tree, "nir_albedo", 0.6)
+    vein_contrast = value_node(tree, "vein_contrast", 0.45)
+    vein_keep = math_node(tree, "SUBTRACT", 1.0, math_node(tree, "MULTIPLY", vein, vein_contrast))
+    nir_dark = math_node(tree, "MULTIPLY", math_node(tree, "ADD", crease_dark, digit_dark), 0.12)
+    crease_keep_nir = math_node(tree, "SUBTRACT", 1.0, nir_dark)
+    nir_grey = math_node(tree, "MULTIPLY", math_node(tree, "MULTIPLY", nir_albedo, vein_keep), crease_keep_nir)
     nir_rgb = tree.nodes.new("ShaderNodeCombineColor")
     for channel in ("Red", "Green", "Blue"):
         tree.links.new(nir_grey, nir_rgb.inputs[channel])
-    base = _mix_colour(tree, nir_mode, skin_rgb, nir_rgb.outputs["Color"])
+    base = mix_colour(tree, nir_mode, skin_rgb, nir_rgb.outputs["Color"])
     tree.links.new(base, bsdf.inputs["Base Color"])
 
     # Relief: pores, finger creases and knuckle wrinkles (weak in NIR), palm creases as grooves, the nail plate.
-    height = _math(
+    height = math_node(
         tree, "ADD",
         detail_height(tree, detail, nir_mode),
-        _math(tree, "MULTIPLY", crease_height, 0.001),  # the map holds millimetres
+        math_node(tree, "MULTIPLY", crease_height, 0.001),  # the map holds millimetres
     )  # fmt: skip
     bump = tree.nodes.new("ShaderNodeBump")
     bump.name = "bump"
@@ -141,21 +134,25 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     tree.links.new(height, bump.inputs["Height"])
     tree.links.new(bump.outputs["Normal"], bsdf.inputs["Normal"])
     # A glossy coat on the nails only.
-    tree.links.new(_math(tree, "MULTIPLY", nail_weight, _value(tree, "nail_coat", 0.6)), bsdf.inputs["Coat Weight"])
+    tree.links.new(
+        math_node(tree, "MULTIPLY", nail_weight, value_node(tree, "nail_coat", 0.6)), bsdf.inputs["Coat Weight"]
+    )
     bsdf.inputs["Coat Roughness"].default_value = 0.08
     bsdf.inputs["Coat Normal"].default_value = (0.0, 0.0, 0.0)
 
-    roughness = _math(
+    roughness = math_node(
         tree,
         "ADD",
-        _value(tree, "roughness", 0.5),
-        _math(tree, "MULTIPLY", _math(tree, "SUBTRACT", mottle.outputs["Fac"], 0.5), 0.15),
+        value_node(tree, "roughness", 0.5),
+        math_node(tree, "MULTIPLY", math_node(tree, "SUBTRACT", mottle.outputs["Fac"], 0.5), 0.15),
     )
-    roughness = _math(tree, "ADD", roughness, _math(tree, "MULTIPLY", palmar_weight, 0.08))  # palms are more matte
-    nail_roughness = _value(tree, "nail_roughness", 0.3)
+    roughness = math_node(
+        tree, "ADD", roughness, math_node(tree, "MULTIPLY", palmar_weight, 0.08)
+    )  # palms are more matte
+    nail_roughness = value_node(tree, "nail_roughness", 0.3)
     tree.links.new(
-        _math(tree, "ADD", _math(tree, "MULTIPLY", roughness, _math(tree, "SUBTRACT", 1.0, nail_weight)),
-              _math(tree, "MULTIPLY", nail_roughness, nail_weight)),
+        math_node(tree, "ADD", math_node(tree, "MULTIPLY", roughness, math_node(tree, "SUBTRACT", 1.0, nail_weight)),
+              math_node(tree, "MULTIPLY", nail_roughness, nail_weight)),
         bsdf.inputs["Roughness"],
     )  # fmt: skip
     bsdf.inputs["Subsurface Weight"].default_value = 1.0
