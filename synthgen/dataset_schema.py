@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: instances gained product fields; attack, product and defect columns (docs/dataset-format.md)
 
 IMAGE_STRUCT = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 IMAGE_COLUMNS = ("image", "mask", "depth", "nir", "defect_mask")

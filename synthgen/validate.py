@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthgen.dataset_dir import DATA_DIR_NAME, read_manifest
-from synthgen.dataset_schema import dataset_schema
+from synthgen.dataset_schema import SCHEMA_VERSION, dataset_schema
 from synthgen.storage import DatasetStore
 
 
@@ -31,6 +31,11 @@ def validate_dataset(folder: Path | str) -> list[str]:
     manifest = read_manifest(store)
     problems: list[str] = []
     expected_schema = dataset_schema()
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        return [
+            f"manifest.json: schema_version {manifest.get('schema_version')!r}, this synthgen reads {SCHEMA_VERSION} "
+            "(re-render it, or read it with the synthgen version that wrote it)"
+        ]
     listed = {entry["name"] for entry in manifest["shards"]}
     sample_ids: set[str] = set()
     rows = 0

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthgen.dataset_dir import FORMAT_NAME, MANIFEST_NAME
-from synthgen.dataset_schema import IMAGE_STRUCT, dataset_schema
+from synthgen.dataset_schema import IMAGE_STRUCT, SCHEMA_VERSION, dataset_schema
 from synthgen.image_codec import encode_image
 from synthgen.shard_writer import file_sha256
 
@@ -142,7 +142,7 @@ def write_fake_dataset(
         )
     manifest = {
         "format": FORMAT_NAME,
-        "schema_version": 1,
+        "schema_version": SCHEMA_VERSION,
         "synthgen_version": "test",
         "complete": complete,
         "seed": 0,

@@ -115,3 +115,14 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path: Pat
         first.release()
     with open(tmp_path / "ds" / LOCK_NAME) as handle:  # released: anyone may take it now
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_validate_names_a_dataset_of_another_schema_version(tmp_path: Path) -> None:
+    from tests.fake_dataset import hand_rows, write_fake_dataset
+
+    folder = write_fake_dataset(tmp_path / "old", hand_rows(4, identities=2))
+    manifest = json.loads((folder / MANIFEST_NAME).read_text())
+    (folder / MANIFEST_NAME).write_text(json.dumps(manifest | {"schema_version": 1}))
+    result = run_cli("validate", str(folder), timeout=60)
+    assert result.returncode == 1
+    assert "schema_version 1, this synthgen reads 2" in result.stdout + result.stderr
