@@ -94,6 +94,19 @@ def test_sampled_placements_never_interpenetrate(layout: str) -> None:
             assert world[:, 2].min() >= -1e-6
 
 
+def test_a_held_product_and_its_hand_share_one_split() -> None:
+    config = load_config("hand-held", overrides={"num_renders": 40})
+    ratios = dict(config.dataset.splits)
+    splits_of_identity: dict[int, set[str]] = {}
+    for index in range(config.num_renders):
+        spec = sample_spec(config, index)
+        split = assign_split(config.seed, spec["split_group"], ratios)
+        assert assign_split(config.seed, f"identity:{spec['identity_id']}", ratios) == split
+        splits_of_identity.setdefault(spec["identity_id"], set()).add(split)
+    assert all(len(s) == 1 for s in splits_of_identity.values())
+    assert len(set().union(*splits_of_identity.values())) > 1  # not one split for everything
+
+
 def test_a_scene_draws_its_skus_from_one_split() -> None:
     config = load_config(overrides={"scene": {"type": "products", "skus": 40}})
     ratios = dict(config.dataset.splits)

@@ -68,6 +68,21 @@ class _Catalogue:
                 return sku_id
         return self.primary
 
+    def hand_identity(self, rng: np.random.Generator, identities: int) -> int:
+        """A hand identity of the scene's split (its group "identity:<id>"), so that hands, like products, stay in
+        one split. Drawn by rejection; a small catalogue is then searched in order, and only when no identity at
+        all falls in that split does a hand appear in two splits (``synthgen inspect`` warns about it)."""
+        ratios = dict(self.ratios)
+
+        def in_split(identity_id: int) -> bool:
+            return assign_split(self.seed, f"identity:{identity_id}", ratios) == self.split
+
+        for _ in range(self.MAX_TRIES):
+            identity_id = int(rng.integers(identities))
+            if in_split(identity_id):
+                return identity_id
+        return next((i for i in range(min(identities, 10 * self.MAX_TRIES)) if in_split(i)), identity_id)
+
 
 def _placement(
     cat: _Catalogue,
@@ -274,7 +289,7 @@ def _hand_held(job_seed: int, scene: ProductsScene, cat: _Catalogue, rng: np.ran
         samples_per_identity=1,
         camera=HandCameraSampling(mode="orbit", fill=(0.5, 0.7)),
     )
-    identity_id = int(rng.integers(scene.hand_identities))
+    identity_id = cat.hand_identity(rng, scene.hand_identities)
     spec = sample_hands_spec(job_seed, hands, identity_id, rng, spp)
     sku = cat.sku(cat.primary)
     spec["hand"]["pose"] = sample_hand_pose(rng, "grasp", grasp_diameter_m=grip_diameter(sku))
