@@ -8,13 +8,16 @@ inks are nearly transparent to it, so an inkjet print of a palm almost vanishes 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import cv2
 import numpy as np
 
 # Linear RGB transmittance of one ink layer (cyan, magenta, yellow, black) and its NIR transmittance.
-INK_TRANSMITTANCE = np.array([[0.05, 0.8, 0.92], [0.9, 0.06, 0.8], [0.95, 0.92, 0.05], [0.03, 0.03, 0.03]])
+INK_TRANSMITTANCE = np.array(
+    [[0.05, 0.8, 0.92], [0.9, 0.06, 0.8], [0.95, 0.92, 0.05], [0.03, 0.03, 0.03]], dtype=np.float32
+)
 NIR_TRANSMITTANCE = {"laser": np.array([0.75, 0.75, 0.8, 0.06]), "inkjet": np.array([0.96, 0.96, 0.97, 0.85])}
 SCREEN_ANGLES_DEG = (15.0, 75.0, 0.0, 45.0)  # classic C, M, Y, K screen angles
 PAPER_NIR = 0.85
@@ -46,14 +49,26 @@ def cmyk_coverage(rgb: np.ndarray) -> np.ndarray:
 def am_screen(coverage: np.ndarray, cell_dots: float, angle_deg: float) -> np.ndarray:
     """Round-dot halftone of one channel: a dot prints where the coverage exceeds the rotated spot function."""
     height, width = coverage.shape
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32) + 0.5
+    y = np.arange(height, dtype=np.float32)[:, None] + 0.5
+    x = np.arange(width, dtype=np.float32)[None, :] + 0.5
     a = np.radians(angle_deg)
-    u = (x * np.cos(a) + y * np.sin(a)) / cell_dots
-    v = (-x * np.sin(a) + y * np.cos(a)) / cell_dots
+    u = (x * np.float32(np.cos(a)) + y * np.float32(np.sin(a))) / np.float32(cell_dots)
+    v = (-x * np.float32(np.sin(a)) + y * np.float32(np.cos(a))) / np.float32(cell_dots)
     # Round-dot spot function: dots grow from the cell corners and merge into a checkerboard at 50%. Mapped
     # through its own distribution over one cell, a coverage of c inks a share c of every cell.
-    phases = (np.arange(128) + 0.5) / 128
-    return (coverage > _uniformised(_spot(u, v), _spot(*np.meshgrid(phases, phases)))).astype(np.float32)
+    levels = _spot_distribution()
+    index = ((_spot(u, v) + 2.0) * (len(levels) / 4.0)).astype(np.int32)
+    return (coverage > levels[np.clip(index, 0, len(levels) - 1)]).astype(np.float32)
+
+
+@cache
+def _spot_distribution(bins: int = 4096) -> np.ndarray:
+    """The spot function's cumulative distribution over one cell, tabulated on ``bins`` steps of its range [-2, 2]
+    (a table lookup per printer dot instead of a search: a 2048-dot raster screens in a fraction of a second)."""
+    phases = (np.arange(256) + 0.5) / 256
+    sample = np.sort(_spot(*np.meshgrid(phases, phases)).ravel())
+    centres = -2.0 + (np.arange(bins) + 0.5) * (4.0 / bins)
+    return (np.searchsorted(sample, centres) / sample.size).astype(np.float32)
 
 
 def _uniformised(values: np.ndarray, sample: np.ndarray) -> np.ndarray:
@@ -63,7 +78,7 @@ def _uniformised(values: np.ndarray, sample: np.ndarray) -> np.ndarray:
 
 
 def _spot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    return -(np.cos(2 * np.pi * u) + np.cos(2 * np.pi * v))
+    return -(np.cos(np.float32(2 * np.pi) * u) + np.cos(np.float32(2 * np.pi) * v))
 
 
 def fm_dither(coverage: np.ndarray, rng: np.random.Generator) -> np.ndarray:
