@@ -12,6 +12,7 @@ import numpy as np
 from synthgen.camera_math import look_at
 
 MAX_LIGHTS = 6
+GROUND_ALBEDO = (0.25, 0.22, 0.18, 1.0)  # below the horizon of a sky: dry earth and grass, greyish brown
 
 
 def link(scene: bpy.types.Scene, obj: bpy.types.Object) -> bpy.types.Object:
@@ -50,7 +51,41 @@ class Stage:
         sky_texture.sun_disc = True
         sky = tree.nodes.new("ShaderNodeBackground")
         sky.name = "Sky"
-        tree.links.new(sky_texture.outputs["Color"], sky.inputs["Color"])
+        # The sky model is black below the horizon (it has no ground). Below it the world shows a ground lit by
+        # that sky instead: the sky's brightness in the mirrored direction, without the sun, times a ground albedo.
+        direction = tree.nodes.new("ShaderNodeTexCoord").outputs["Generated"]  # the ray direction, for a world
+        xyz = tree.nodes.new("ShaderNodeSeparateXYZ")
+        tree.links.new(direction, xyz.inputs["Vector"])
+        up = tree.nodes.new("ShaderNodeMath")
+        up.operation = "ABSOLUTE"
+        tree.links.new(xyz.outputs["Z"], up.inputs[0])
+        mirrored = tree.nodes.new("ShaderNodeCombineXYZ")
+        for axis, socket in (("X", xyz.outputs["X"]), ("Y", xyz.outputs["Y"]), ("Z", up.outputs[0])):
+            tree.links.new(socket, mirrored.inputs[axis])
+        ground_sky = tree.nodes.new("ShaderNodeTexSky")
+        ground_sky.name = "ground_sky_texture"
+        ground_sky.sky_type = "MULTIPLE_SCATTERING"
+        ground_sky.sun_disc = False
+        tree.links.new(mirrored.outputs["Vector"], ground_sky.inputs["Vector"])
+        skylight = tree.nodes.new("ShaderNodeRGBToBW")  # the ground is lit by the sky's light, not tinted blue by it
+        tree.links.new(ground_sky.outputs["Color"], skylight.inputs["Color"])
+        ground = tree.nodes.new("ShaderNodeMix")
+        ground.data_type = "RGBA"
+        ground.blend_type = "MULTIPLY"
+        ground.inputs["Factor"].default_value = 1.0
+        tree.links.new(skylight.outputs["Val"], ground.inputs["A"])
+        ground.inputs["B"].default_value = GROUND_ALBEDO
+        horizon = tree.nodes.new("ShaderNodeMapRange")
+        horizon.interpolation_type = "SMOOTHSTEP"
+        horizon.inputs["From Min"].default_value = -0.02
+        horizon.inputs["From Max"].default_value = 0.02
+        tree.links.new(xyz.outputs["Z"], horizon.inputs["Value"])
+        sky_or_ground = tree.nodes.new("ShaderNodeMix")
+        sky_or_ground.data_type = "RGBA"
+        tree.links.new(horizon.outputs["Result"], sky_or_ground.inputs["Factor"])
+        tree.links.new(ground.outputs["Result"], sky_or_ground.inputs["A"])
+        tree.links.new(sky_texture.outputs["Color"], sky_or_ground.inputs["B"])
+        tree.links.new(sky_or_ground.outputs["Result"], sky.inputs["Color"])
         mix = tree.nodes.new("ShaderNodeMixShader")
         mix.name = "world_mix"
         tree.links.new(uniform.outputs["Background"], mix.inputs[1])
@@ -80,9 +115,9 @@ class Stage:
         nodes["world_mix"].inputs["Fac"].default_value = 1.0 if sky["enabled"] else 0.0
         if sky["enabled"]:
             nodes["Sky"].inputs["Strength"].default_value = sky["strength"]
-            texture = nodes["sky_texture"]
-            texture.sun_elevation = math.radians(sky["sun_elevation_deg"])
-            texture.sun_rotation = math.radians(sky["sun_rotation_deg"])
+            for texture in (nodes["sky_texture"], nodes["ground_sky_texture"]):
+                texture.sun_elevation = math.radians(sky["sun_elevation_deg"])
+                texture.sun_rotation = math.radians(sky["sun_rotation_deg"])
         specs = lighting["lights"]
         if len(specs) > MAX_LIGHTS:
             raise ValueError(f"lighting.lights: at most {MAX_LIGHTS}, got {len(specs)}")
