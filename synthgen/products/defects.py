@@ -43,21 +43,23 @@ def _r(values: Any) -> list[float]:
 
 
 def _faces(mesh: Mesh, material: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Centres, unit normals and areas of the faces in ``material`` (fan triangulation)."""
+    """Centres, unit normals and areas of the faces in ``material`` (fan triangulation), vectorised per face size."""
     verts = mesh.array()
-    centres, normals, areas = [], [], []
+    by_size: dict[int, list[tuple[int, ...]]] = {}
     for face, mat in zip(mesh.faces, mesh.materials, strict=True):
-        if mat != material:
-            continue
-        p = verts[list(face)]
-        cross = sum((np.cross(p[i] - p[0], p[i + 1] - p[0]) for i in range(1, len(p) - 1)), np.zeros(3))
-        area = 0.5 * np.linalg.norm(cross)
-        if area <= 1e-12:
-            continue
-        centres.append(p.mean(axis=0))
-        normals.append(cross / (2 * area))
-        areas.append(area)
-    return np.array(centres), np.array(normals), np.array(areas)
+        if mat == material:
+            by_size.setdefault(len(face), []).append(face)
+    centres, normals, areas = [np.zeros((0, 3))], [np.zeros((0, 3))], [np.zeros(0)]
+    for faces in by_size.values():
+        p = verts[np.asarray(faces)]  # (n, size, 3)
+        edges = p[:, 1:] - p[:, :1]
+        cross = np.cross(edges[:, :-1], edges[:, 1:]).sum(axis=1)
+        area = 0.5 * np.linalg.norm(cross, axis=1)
+        keep = area > 1e-12
+        centres.append(p.mean(axis=1)[keep])
+        normals.append(cross[keep] / (2 * area[keep, None]))
+        areas.append(area[keep])
+    return np.concatenate(centres), np.concatenate(normals), np.concatenate(areas)
 
 
 def _surface_point(
