@@ -11,12 +11,13 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from synthgen.augment import AugmentConfig
+from synthgen.config_fields import FloatRange, StrictModel, check_range, check_weights
 from synthgen.errors import UsageError
 from synthgen.image_codec import ImageCodec
 from synthgen.spoofs.config import AttackSampling
@@ -25,19 +26,6 @@ from synthgen.spoofs.config import AttackSampling
 # image takes hours, so both are treated as mistakes.
 MIN_RESOLUTION = 16
 MAX_RESOLUTION = 8192
-
-FloatRange = Annotated[tuple[float, float], Field(description="[low, high], sampled uniformly")]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_range(value: tuple[float, float]) -> tuple[float, float]:
-    low, high = value
-    if low > high:
-        raise ValueError(f"low {low} is greater than high {high}")
-    return value
 
 
 class RenderSettings(StrictModel):
@@ -63,7 +51,7 @@ class CameraSampling(StrictModel):
     fill: FloatRange = Field((0.6, 0.95), description="share of the field of view the objects' bounding sphere fills")
     roll_deg: FloatRange = (-8.0, 8.0)
 
-    _ranges = field_validator("focal_mm", "elevation_deg", "fill", "roll_deg")(_check_range)
+    _ranges = field_validator("focal_mm", "elevation_deg", "fill", "roll_deg")(check_range)
 
 
 class LightSampling(StrictModel):
@@ -79,7 +67,7 @@ class LightSampling(StrictModel):
 
     _ranges = field_validator(
         "count", "power_w", "kelvin", "world_strength", "sky_strength", "sun_elevation_deg", "point_radius_m"
-    )(_check_range)
+    )(check_range)
 
 
 class TabletopScene(StrictModel):
@@ -101,7 +89,7 @@ class TabletopScene(StrictModel):
     @field_validator("objects")
     @classmethod
     def _objects_range(cls, value: tuple[int, int]) -> tuple[int, int]:
-        _check_range(value)
+        check_range(value)
         if value[0] < 1 or value[1] > 8:
             raise ValueError(f"must lie within [1, 8], got {list(value)}")
         return value
@@ -125,7 +113,7 @@ class HandCameraSampling(StrictModel):
     roll_deg: FloatRange = (-20.0, 20.0)
     min_distance_m: float = Field(0.08, gt=0)
 
-    _ranges = field_validator("focal_mm", "tilt_deg", "fill", "roll_deg")(_check_range)
+    _ranges = field_validator("focal_mm", "tilt_deg", "fill", "roll_deg")(check_range)
 
 
 class NirSettings(StrictModel):
@@ -136,7 +124,7 @@ class NirSettings(StrictModel):
     spp_share: float = Field(0.5, gt=0, le=1, description="NIR samples per pixel as a share of render.spp")
     ambient: FloatRange = Field((0.0, 0.02), description="world light strength during the NIR capture")
 
-    _ranges = field_validator("power_w_at_1m", "ambient")(_check_range)
+    _ranges = field_validator("power_w_at_1m", "ambient")(check_range)
 
 
 class HandsScene(StrictModel):
@@ -163,25 +151,17 @@ class HandsScene(StrictModel):
     nir: NirSettings = NirSettings()
     attacks: AttackSampling = Field(AttackSampling(), description="presentation attacks (spoofs); none by default")
 
-    _ranges = field_validator("backdrop_distance_m")(_check_range)
+    _ranges = field_validator("backdrop_distance_m")(check_range)
 
     @field_validator("pose_families")
     @classmethod
     def _known_families(cls, value: dict[str, float]) -> dict[str, float]:
         from synthgen.hands.pose import POSE_FAMILIES
 
-        unknown = sorted(set(value) - set(POSE_FAMILIES))
-        if unknown:
-            raise ValueError(f"unknown pose families {unknown} (choose from {', '.join(POSE_FAMILIES)})")
-        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
-            raise ValueError(f"weights must be >= 0 with a positive sum, got {value}")
-        return value
+        return check_weights(value, POSE_FAMILIES, "pose families")
 
 
-def _positive_weights(value: dict[str, float]) -> dict[str, float]:
-    if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
-        raise ValueError(f"weights must be >= 0 with a positive sum, got {value}")
-    return value
+ProductLayout = Literal["tabletop", "shelf", "conveyor", "hand"]
 
 
 class DefectSettings(StrictModel):
@@ -199,12 +179,7 @@ class DefectSettings(StrictModel):
     def _known_types(cls, value: dict[str, float]) -> dict[str, float]:
         from synthgen.products.defects import DEFECT_TYPES
 
-        unknown = sorted(set(value) - set(DEFECT_TYPES))
-        if unknown:
-            raise ValueError(f"unknown defect types {unknown} (choose from {', '.join(DEFECT_TYPES)})")
-        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
-            raise ValueError(f"weights must be >= 0 with a positive sum, got {value}")
-        return value
+        return check_weights(value, DEFECT_TYPES, "defect types")
 
 
 class ProductsScene(StrictModel):
@@ -216,7 +191,7 @@ class ProductsScene(StrictModel):
         {"carton": 1.0, "bottle": 1.0, "can": 1.0, "jar": 1.0, "pouch": 1.0, "tube": 1.0, "blister": 1.0},
         description="relative weights of the product families",
     )
-    layouts: dict[Literal["tabletop", "shelf", "conveyor", "hand"], float] = Field(
+    layouts: dict[ProductLayout, float] = Field(
         {"tabletop": 1.0, "shelf": 1.0, "conveyor": 1.0},
         description="relative weights of the scene layouts; 'hand' = one product held in a hand",
     )
@@ -233,20 +208,17 @@ class ProductsScene(StrictModel):
     def _known_families(cls, value: dict[str, float]) -> dict[str, float]:
         from synthgen.products.identity import FAMILIES
 
-        unknown = sorted(set(value) - set(FAMILIES))
-        if unknown:
-            raise ValueError(f"unknown product families {unknown} (choose from {', '.join(FAMILIES)})")
-        return _positive_weights(value)
+        return check_weights(value, FAMILIES, "product families")
 
     @field_validator("layouts")
     @classmethod
     def _layout_weights(cls, value: dict[str, float]) -> dict[str, float]:
-        return _positive_weights(value)
+        return check_weights(value, get_args(ProductLayout), "layouts")
 
     @field_validator("products")
     @classmethod
     def _products_range(cls, value: tuple[int, int]) -> tuple[int, int]:
-        _check_range(value)
+        check_range(value)
         if value[0] < 1:
             raise ValueError(f"must be at least 1, got {list(value)}")
         return value

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import Field, field_validator
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from synthgen.config_fields import FloatRange, StrictModel, check_range, check_weights
 
 ATTACK_TYPES = ("print", "screen", "silicone", "cutout")
 
-FloatRange = Annotated[tuple[float, float], Field(description="[low, high], sampled uniformly")]
 
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_range(value: tuple[float, float]) -> tuple[float, float]:
-    if value[0] > value[1]:
-        raise ValueError(f"low {value[0]} is greater than high {value[1]}")
-    return value
-
-
-class PrintSampling(_Strict):
+class PrintSampling(StrictModel):
     """A photo of the victim printed on paper (also the paper of a cut-out)."""
 
     glossy_share: float = Field(0.4, ge=0, le=1, description="share of glossy (coated) paper; the rest is matte")
@@ -34,10 +22,10 @@ class PrintSampling(_Strict):
     nir_source_share: float = Field(0.1, ge=0, le=1, description="share printed from an NIR capture of the victim")
     held_share: float = Field(0.7, ge=0, le=1, description="share held by a pinch (print: bottom edge, cut-out: wrist)")
 
-    _ranges = field_validator("dpi", "colour_shift", "scale", "curl", "corner_curl")(_check_range)
+    _ranges = field_validator("dpi", "colour_shift", "scale", "curl", "corner_curl")(check_range)
 
 
-class ScreenSampling(_Strict):
+class ScreenSampling(StrictModel):
     """A phone or tablet showing the victim's photo."""
 
     models: dict[str, float] = Field({"phone": 2.0, "tablet": 1.0}, description="relative weights of device models")
@@ -47,18 +35,15 @@ class ScreenSampling(_Strict):
     glass_roughness: FloatRange = Field((0.02, 0.12), description="roughness of the cover glass (glare spread)")
     held_share: float = Field(0.7, ge=0, le=1, description="share of devices held at the bottom edge by a pinch")
 
-    _ranges = field_validator("pixel_pitch_mm", "brightness", "gamma", "glass_roughness")(_check_range)
+    _ranges = field_validator("pixel_pitch_mm", "brightness", "gamma", "glass_roughness")(check_range)
 
     @field_validator("models")
     @classmethod
     def _known_models(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(value) - {"phone", "tablet"})
-        if unknown or any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
-            raise ValueError(f"choose from phone, tablet with weights >= 0 and a positive sum, got {value}")
-        return value
+        return check_weights(value, ("phone", "tablet"), "screen models")
 
 
-class SiliconeSampling(_Strict):
+class SiliconeSampling(StrictModel):
     """A cast silicone replica of the victim's hand."""
 
     albedo_jitter: float = Field(0.15, ge=0, le=1, description="relative error of the pigment against the skin")
@@ -69,10 +54,10 @@ class SiliconeSampling(_Strict):
     nir_albedo: FloatRange = Field((0.45, 0.75), description="uniform NIR reflectance (no veins)")
     finger_stiffness: float = Field(0.3, ge=0, le=1, description="open-palm joint angles are scaled by this")
 
-    _ranges = field_validator("sss_scale", "roughness", "coat", "bubbles", "nir_albedo")(_check_range)
+    _ranges = field_validator("sss_scale", "roughness", "coat", "bubbles", "nir_albedo")(check_range)
 
 
-class AttackSampling(_Strict):
+class AttackSampling(StrictModel):
     """Which samples are attacks, of which type, and how each instrument varies."""
 
     live_share: float = Field(1.0, ge=0, le=1, description="share of live samples; the rest are attacks")
@@ -88,9 +73,4 @@ class AttackSampling(_Strict):
     @field_validator("types")
     @classmethod
     def _known_types(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(value) - set(ATTACK_TYPES))
-        if unknown:
-            raise ValueError(f"unknown attack types {unknown} (choose from {', '.join(ATTACK_TYPES)})")
-        if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
-            raise ValueError(f"weights must be >= 0 with a positive sum, got {value}")
-        return value
+        return check_weights(value, ATTACK_TYPES, "attack types")
