@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,7 @@ class AttackScene:
         self.source_digest: str | None = None
         self.keypoints_world: np.ndarray | None = None
         self.frame = np.eye(4)
+        self.render_s_in_apply = 0.0  # Cycles seconds of this apply()'s source capture (the worker counts them)
 
     def set_visible(self, visible: bool) -> None:
         self.hands.set_visible(visible)
@@ -113,6 +115,7 @@ class AttackScene:
         if key in self.sources:
             self.sources.move_to_end(key)
             return self.sources[key]
+        started = time.perf_counter()
         self._set_hand_material(self.hands.skin)
         apply_render_settings(self.scene, spec["render"])
         self._apply_hands(spec)
@@ -129,6 +132,7 @@ class AttackScene:
             finally:
                 self.hands.end_nir(spec, saved)
             nir = np.rint(nir_rgb.astype(np.float32) @ NIR_LUMINANCE).astype(np.uint8)
+        self.render_s_in_apply += time.perf_counter() - started  # Cycles time, though spent inside apply()
         K, pose = camera_labels(camera)
         points, _, visible = keypoint_labels(np.array(labels["keypoints_world"]), K, pose, passes["depth"])
         height, width = passes["image"].shape[:2]
@@ -155,6 +159,7 @@ class AttackScene:
 
     # -- a sample -----------------------------------------------------------------------------------------
     def apply(self, spec: dict[str, Any]) -> None:
+        self.render_s_in_apply = 0.0
         self.attack = spec.get("attack_type")
         params = spec.get("attack_params") or {}
         self.source = self._source(params["source"]) if self.attack in SOURCE_ATTACKS else None

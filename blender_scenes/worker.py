@@ -72,7 +72,8 @@ class SceneRenderer:
         bpy.context.view_layer.update()
         applied = time.perf_counter()
         passes = render_to_arrays(self.scene, self.scratch)
-        render_s = time.perf_counter() - applied
+        # A builder may render inside apply() (an attack's source capture): that is Cycles time too.
+        render_s = time.perf_counter() - applied + getattr(builder, "render_s_in_apply", 0.0)
         result = {
             "image": passes["image"],
             "object_index": passes["object_index"],
@@ -95,7 +96,10 @@ class SceneRenderer:
             render_s += time.perf_counter() - nir_started
             # An NIR sensor is monochrome: the capture is the luminance of the rendered response.
             result["nir"] = np.rint(nir_image.astype(np.float32) @ np.array([0.2126, 0.7152, 0.0722])).astype(np.uint8)
-        result["timings"] = {"apply_s": applied - started, "render_s": render_s}
+        result["timings"] = {
+            "apply_s": applied - started - getattr(builder, "render_s_in_apply", 0.0),
+            "render_s": render_s,
+        }
         return result
 
 
