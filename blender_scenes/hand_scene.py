@@ -222,6 +222,7 @@ class HandScene:
         self.stage.apply_camera(
             location, target, camera["roll_deg"], camera["focal_mm"], camera["sensor_mm"], up_hint=up_hint
         )
+        self.scene.view_settings.exposure = camera.get("exposure_ev", 0.0)
 
         background = spec["background"]
         self.backdrop.hide_render = background["type"] != "backdrop"
@@ -246,11 +247,13 @@ class HandScene:
         """Switches to the NIR capture: only the sensor's LEDs light the scene, skin gets its NIR response."""
         saved = {"world": self.stage.set_ambient(spec["nir"]["ambient"]),
                  "lights": [light.hide_render for light in self.stage.lights],
-                 "view_transform": self.scene.view_settings.view_transform}  # fmt: skip
+                 "view_transform": self.scene.view_settings.view_transform,
+                 "exposure": self.scene.view_settings.exposure}  # fmt: skip
         for light in self.stage.lights:
             light.hide_render = True
         self.sensor_light.hide_render = False
         self.scene.view_settings.view_transform = "Standard"
+        self.scene.view_settings.exposure = 0.0  # the NIR sensor's exposure is its LED power and gain
         apply_skin(self.skin, spec["identity"], spec["variation"], nir=True)
         return saved
 
@@ -260,6 +263,7 @@ class HandScene:
             light.hide_render = hidden
         self.sensor_light.hide_render = True
         self.scene.view_settings.view_transform = saved["view_transform"]
+        self.scene.view_settings.exposure = saved["exposure"]
         apply_skin(self.skin, spec["identity"], spec["variation"], nir=False)
 
     def labels(self) -> dict[str, Any]:

@@ -42,6 +42,7 @@ def apply_render_settings(scene: bpy.types.Scene, render: dict[str, Any]) -> Non
     cycles.max_bounces = render["max_bounces"]
     cycles.seed = render["cycles_seed"]
     scene.view_settings.view_transform = render["view_transform"]
+    scene.view_settings.exposure = 0.0  # a scene builder may set its camera's exposure after this
 
 
 def render_to_arrays(scene: bpy.types.Scene, scratch: Path) -> dict[str, np.ndarray]:

@@ -112,8 +112,11 @@ class HandCameraSampling(StrictModel):
     fill: FloatRange = Field((0.75, 0.95), description="share of the field of view the hand's extent fills")
     roll_deg: FloatRange = (-20.0, 20.0)
     min_distance_m: float = Field(0.08, gt=0)
+    exposure_ev: FloatRange = Field(
+        (-1.0, 0.5), description="film exposure in stops (RGB only): the camera's exposure setting and its error"
+    )
 
-    _ranges = field_validator("focal_mm", "tilt_deg", "fill", "roll_deg")(check_range)
+    _ranges = field_validator("focal_mm", "tilt_deg", "fill", "roll_deg", "exposure_ev")(check_range)
 
 
 class NirSettings(StrictModel):

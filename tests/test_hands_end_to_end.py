@@ -13,6 +13,7 @@ import pytest
 
 from synthgen.hand_labels import DEPTH_TOLERANCE_M
 from synthgen.image_codec import decode_image
+from synthgen.render_pool import RenderPool
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.blender
@@ -113,3 +114,18 @@ def test_datasets_decodes_hand_columns(hand_dataset: Path) -> None:
     loaded = datasets.load_dataset("parquet", data_files=str(hand_dataset / "data" / "*.parquet"), split="train")
     assert loaded[0]["nir"].mode == "L"
     assert len(loaded[0]["keypoints_2d"]) == 21
+
+
+def test_exposure_darkens_the_rgb_capture_and_leaves_nir_alone(hand_dataset: Path) -> None:
+    spec = json.loads(_rows(hand_dataset)[0]["spec"])
+    spec["render"] |= {"resolution": [48, 48], "spp": 4}
+    spec["nir"] |= {"enabled": True, "spp": 4}
+    bright = json.loads(json.dumps(spec)) | {"render_index": 2000}
+    dark = json.loads(json.dumps(spec)) | {"render_index": 2001}
+    bright["camera"]["exposure_ev"], dark["camera"]["exposure_ev"] = 0.0, -2.0
+    with RenderPool(
+        workers=1, threads_per_worker=2, batch_size=2, timeout_s=300, retries=0, max_renders_per_worker=4
+    ) as pool:
+        out = {r.spec["render_index"]: r.output for r in pool.render([bright, dark])}
+    assert out[2001]["image"].mean() < 0.8 * out[2000]["image"].mean()
+    np.testing.assert_array_equal(out[2001]["nir"], out[2000]["nir"])  # the NIR sensor has its own exposure

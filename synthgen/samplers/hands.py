@@ -78,7 +78,7 @@ def sample_hands_spec(
             "surface": sample_surface(rng, surface),
         }
     nir = scene.nir
-    return {
+    spec = {
         "kind": "hand",
         "scene_type": "hands",
         "is_live": True,
@@ -100,3 +100,5 @@ def sample_hands_spec(
             "led_size_m": _uniform(rng, (0.01, 0.04)),
         },
     }
+    camera["exposure_ev"] = _uniform(rng, cam.exposure_ev)  # drawn last: every earlier draw stays as it was
+    return spec
