@@ -121,7 +121,7 @@ def render_shards(
     shard_of = {i: plan for plan in plans for i in plan.render_indices}
     waiting = {plan.name: len(plan.render_indices) for plan in plans}
     rows: dict[str, dict[int, list[dict[str, Any]]]] = {plan.name: {} for plan in plans}
-    specs = [sample_spec(config, i) for plan in plans for i in plan.render_indices]
+    specs = (sample_spec(config, i) for plan in plans for i in plan.render_indices)  # drawn as the pool asks
     records: list[ShardRecord] = []
     render_seconds = 0.0
     done = 0

@@ -10,6 +10,7 @@ Workers are recycled after a bounded number of renders, which keeps Blender's me
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import queue
@@ -30,6 +31,7 @@ from synthgen.errors import RenderFailed
 log = logging.getLogger(__name__)
 
 STARTUP_TIMEOUT_S = 180.0
+LOOKAHEAD_BATCHES_PER_WORKER = 3  # batches queued ahead of each worker: it stays busy while specs are drawn
 
 
 class WorkerLost(Exception):
@@ -192,13 +194,31 @@ class RenderPool:
         return [w.pid for w in self.workers if w.alive and w.pid is not None]
 
     def render(self, specs: Iterable[dict[str, Any]]) -> Iterator[RenderResult]:
-        """Renders every spec exactly once; yields results in completion order."""
-        spec_list = list(specs)
-        if not spec_list:
-            return
+        """Renders every spec exactly once; yields results in completion order.
+
+        ``specs`` is consumed lazily: a few batches per worker are queued ahead of the workers and the rest is
+        drawn as results come in, so sampling specs overlaps rendering and a job of millions of renders never
+        holds all its specs in memory.
+        """
+        spec_iter = iter(specs)
         batches: queue.Queue[_Batch | None] = queue.Queue()
-        for start in range(0, len(spec_list), self.batch_size):
-            batches.put(_Batch(spec_list[start : start + self.batch_size]))
+        pending: dict[int, dict[str, Any]] = {}  # sent to the workers and not yet back; only this thread uses it
+        ahead = LOOKAHEAD_BATCHES_PER_WORKER * len(self.workers) * self.batch_size
+
+        def feed() -> bool:
+            """Queues the next batch; False once ``specs`` is exhausted."""
+            batch = list(itertools.islice(spec_iter, self.batch_size))
+            for spec in batch:
+                pending[spec["render_index"]] = spec
+            if batch:
+                batches.put(_Batch(batch))
+            return bool(batch)
+
+        more = True
+        while more and len(pending) < ahead:
+            more = feed()
+        if not pending:
+            return
         outputs: queue.Queue[tuple[str, Any]] = queue.Queue()
         stop = threading.Event()
         threads = [
@@ -212,7 +232,6 @@ class RenderPool:
         ]
         for thread in threads:
             thread.start()
-        pending = {spec["render_index"]: spec for spec in spec_list}
         try:
             while pending:
                 kind, payload = outputs.get()
@@ -223,6 +242,8 @@ class RenderPool:
                 if spec is None:  # cannot happen by construction; never emit a sample twice
                     log.warning("dropped a second result for render %d", render_index)
                     continue
+                while more and len(pending) < ahead:
+                    more = feed()
                 yield RenderResult(spec, output)
         finally:
             stop.set()

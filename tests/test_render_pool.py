@@ -12,7 +12,7 @@ import pytest
 
 from synthgen.config import JobConfig
 from synthgen.errors import RenderFailed
-from synthgen.render_pool import RenderPool
+from synthgen.render_pool import LOOKAHEAD_BATCHES_PER_WORKER, RenderPool
 from synthgen.samplers import sample_spec
 
 pytestmark = pytest.mark.blender
@@ -99,3 +99,22 @@ def test_a_worker_that_keeps_dying_fails_the_job_instead_of_looping(smoke_config
             killer_stop.set()
             killer.join()
     assert time.monotonic() - started < 120
+
+
+def test_specs_are_drawn_as_the_workers_need_them(smoke_config: JobConfig) -> None:
+    """A job of millions of renders must not sample (and hold) every spec before the first render."""
+    drawn: list[int] = []
+
+    def lazily(count: int):
+        for index in range(count):
+            drawn.append(index)
+            yield sample_spec(smoke_config, index)
+
+    with _pool(batch_size=1) as pool:
+        seen = []
+        for result in pool.render(lazily(12)):
+            if not seen:
+                drawn_at_first_result = len(drawn)
+            seen.append(result.spec["render_index"])
+        assert sorted(seen) == list(range(12))
+    assert drawn_at_first_result <= LOOKAHEAD_BATCHES_PER_WORKER * 1 * 1 + 1  # 1 worker, batches of 1
