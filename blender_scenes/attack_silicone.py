@@ -13,6 +13,7 @@ from typing import Any
 import bpy
 
 from blender_scenes.node_helpers import attribute, math_node, principled_material, rgb_node, value_node
+from blender_scenes.skin_material import palm_map_channels
 
 
 def build_silicone_material(palm_image: bpy.types.Image) -> bpy.types.Material:
@@ -33,15 +34,7 @@ def build_silicone_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     tree.links.new(next(s for s in base.outputs if s.type == "RGBA"), bsdf.inputs["Base Color"])
 
     # Relief: the palm creases the mould copied, the seam ridge, bubble pits.
-    uv = tree.nodes.new("ShaderNodeUVMap")
-    uv.uv_map = "palm_uv"
-    maps = tree.nodes.new("ShaderNodeTexImage")
-    maps.image = palm_image
-    maps.interpolation = "Linear"
-    maps.extension = "EXTEND"
-    tree.links.new(uv.outputs["UV"], maps.inputs["Vector"])
-    channels = tree.nodes.new("ShaderNodeSeparateColor")
-    tree.links.new(maps.outputs["Color"], channels.inputs["Color"])
+    _, channels, _ = palm_map_channels(tree, palm_image)
     crease = math_node(tree, "MULTIPLY", channels.outputs["Green"], attribute(tree, "palm_weight"))
     palmar = attribute(tree, "palmar_weight")
     # Ridge where palmar_weight crosses 0.5: 1 on the parting line, 0 a little away from it.

@@ -187,11 +187,7 @@ class ProductScene:
         for obj, item in zip(self.products, products, strict=False):
             self._apply_product(obj, item, spec["skus"][str(item["sku_id"])])
         self.stage.apply_lighting(spec["lighting"])
-        camera = spec["camera"]
-        self.stage.apply_camera(
-            np.array(camera["location"]), np.array(camera["look_at"]), camera["roll_deg"], camera["focal_mm"],
-            camera["sensor_mm"],
-        )  # fmt: skip
+        self.stage.apply_camera_spec(spec["camera"])
 
     def _apply_hand_held(self, spec: dict[str, Any]) -> None:
         """The hand scene poses the hand (grasp fitted to the product), lights and frames it; the product is

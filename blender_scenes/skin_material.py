@@ -19,14 +19,11 @@ from blender_scenes.skin_detail import apply_detail, build_detail, detail_height
 PALM_MAP_SIZE = 512
 
 
-def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
-    material, tree, bsdf = principled_material("skin", "RANDOM_WALK_SKIN")
-
-    nir_mode = value_node(tree, "nir_mode", 0.0)
-    palm_weight = attribute(tree, "palm_weight")
-    palmar_weight = attribute(tree, "palmar_weight")
-    nail_weight = attribute(tree, "nail_weight")
-
+def palm_map_channels(
+    tree: bpy.types.NodeTree, palm_image: bpy.types.Image
+) -> tuple[bpy.types.NodeSocket, bpy.types.Node, bpy.types.NodeSocket]:
+    """The per-sample palm maps read on ``palm_uv``: (the uv, a node splitting R crease darkening, G crease height,
+    B vein NIR, and the alpha socket, marks)."""
     uv = tree.nodes.new("ShaderNodeUVMap")
     uv.uv_map = "palm_uv"
     maps = tree.nodes.new("ShaderNodeTexImage")
@@ -37,10 +34,22 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     tree.links.new(uv.outputs["UV"], maps.inputs["Vector"])
     channels = tree.nodes.new("ShaderNodeSeparateColor")
     tree.links.new(maps.outputs["Color"], channels.inputs["Color"])
+    return uv.outputs["UV"], channels, maps.outputs["Alpha"]
+
+
+def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
+    material, tree, bsdf = principled_material("skin", "RANDOM_WALK_SKIN")
+
+    nir_mode = value_node(tree, "nir_mode", 0.0)
+    palm_weight = attribute(tree, "palm_weight")
+    palmar_weight = attribute(tree, "palmar_weight")
+    nail_weight = attribute(tree, "nail_weight")
+
+    palm_uv, channels, marks_alpha = palm_map_channels(tree, palm_image)
     crease_dark = math_node(tree, "MULTIPLY", channels.outputs["Red"], palm_weight)
     crease_height = math_node(tree, "MULTIPLY", channels.outputs["Green"], palm_weight)
     vein = math_node(tree, "MULTIPLY", channels.outputs["Blue"], palm_weight)
-    marks = math_node(tree, "MULTIPLY", maps.outputs["Alpha"], 1.0)
+    marks = math_node(tree, "MULTIPLY", marks_alpha, 1.0)
 
     # Skin texture sticks to the skin (rest coordinates in mm, offset per identity): creases at the finger joints,
     # wrinkles over the knuckles, pores, blotchy palms, redder finger tips (blender_scenes.skin_detail).
@@ -69,7 +78,7 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     flush = math_node(
         tree, "ADD", flush, math_node(tree, "MULTIPLY", detail.palm_blotch, value_node(tree, "palm_mottle", 0.2))
     )
-    pads = math_node(tree, "MULTIPLY", palm_pads(tree, uv.outputs["UV"]), palm_weight)
+    pads = math_node(tree, "MULTIPLY", palm_pads(tree, palm_uv), palm_weight)
     flush = math_node(tree, "ADD", flush, math_node(tree, "MULTIPLY", pads, 0.3))
     skin = mix_colour(tree, math_node(tree, "MINIMUM", flush, 0.9), albedo, redness)
     # Knuckles: a darker, browner patch (strong in dark skin).

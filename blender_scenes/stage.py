@@ -151,6 +151,13 @@ class Stage:
         data.clip_start = 0.005
         set_matrix(self.camera, look_at(location, target, roll_deg, up_hint))
 
+    def apply_camera_spec(self, camera: dict[str, Any]) -> None:
+        """A camera spec that names its location and the point it looks at (tabletop and products scenes)."""
+        self.apply_camera(
+            np.array(camera["location"]), np.array(camera["look_at"]), camera["roll_deg"], camera["focal_mm"],
+            camera["sensor_mm"],
+        )  # fmt: skip
+
     def camera_record(self) -> dict[str, Any]:
         """What Blender itself says about the camera (labels are computed from this, not from the spec)."""
         data = self.camera.data

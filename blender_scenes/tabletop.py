@@ -59,11 +59,7 @@ class TabletopScene:
         self._apply_surface(spec["surface"])
         self._apply_objects(spec["objects"])
         self.stage.apply_lighting(spec["lighting"])
-        camera = spec["camera"]
-        self.stage.apply_camera(
-            np.array(camera["location"]), np.array(camera["look_at"]), camera["roll_deg"], camera["focal_mm"],
-            camera["sensor_mm"],
-        )  # fmt: skip
+        self.stage.apply_camera_spec(spec["camera"])
 
     def _apply_surface(self, surface: dict[str, Any]) -> None:
         material = self.surface_materials[surface["material"]]
