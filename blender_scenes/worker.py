@@ -1,6 +1,6 @@
 """Render worker process: imports Blender once, builds each scene type once, renders batches of specs.
 
-Started by ``synthgen.render_pool`` as ``python -m blender_scenes.worker --fd-in R --fd-out W``. Messages are
+Started by ``synthgen.pipeline.render_pool`` as ``python -m blender_scenes.worker --fd-in R --fd-out W``. Messages are
 pickled over those two pipes (Blender prints its own progress on stdout, so stdout cannot carry them):
 
 - in:  ("render", [spec, ...]) or ("stop",)
@@ -22,8 +22,8 @@ from typing import Any
 import bpy
 import numpy as np
 
-from blender_scenes.render_setup import apply_render_settings, configure_engine, render_to_arrays
-from blender_scenes.stage import Stage
+from blender_scenes.common.render_setup import apply_render_settings, configure_engine, render_to_arrays
+from blender_scenes.common.stage import Stage
 
 log = logging.getLogger("blender_scenes.worker")
 
@@ -31,16 +31,16 @@ log = logging.getLogger("blender_scenes.worker")
 def _build_scene(scene_type: str, scene: bpy.types.Scene, stage: Stage, scratch: Path) -> Any:
     """Scene builders are imported lazily: a tabletop worker never loads the hand asset."""
     if scene_type == "tabletop":
-        from blender_scenes.tabletop import TabletopScene
+        from blender_scenes.tabletop.builder import TabletopScene
 
         return TabletopScene(scene, stage)
     if scene_type == "hands":
-        from blender_scenes.attack_scene import AttackScene
-        from blender_scenes.hand_scene import HandScene
+        from blender_scenes.hands.attacks.builder import AttackScene
+        from blender_scenes.hands.builder import HandScene
 
         return AttackScene(HandScene(scene, stage), scratch)  # live hands and presentation attacks
     if scene_type == "products":
-        from blender_scenes.product_scene import ProductScene
+        from blender_scenes.products.builder import ProductScene
 
         return ProductScene(scene, stage)
     raise ValueError(f"scene_type: this worker cannot build {scene_type!r}")

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from synthgen.cli import _int, _OneLineParser
+from synthgen.dataset.storage import DatasetStore
 from synthgen.errors import SynthgenError, UsageError
-from synthgen.storage import DatasetStore
 
 log = logging.getLogger("flows")
 

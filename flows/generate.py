@@ -25,9 +25,9 @@ from flows.qa import qa_task
 from flows.shard_task import ShardResult, render_shard_task
 from flows.task_runners import choose_task_runner
 from synthgen.config import JobConfig, load_config
-from synthgen.dataset_dir import DatasetWriter
+from synthgen.dataset.folder import DatasetWriter
 from synthgen.errors import DatasetInvalid, RenderFailed, UsageError
-from synthgen.pipeline import ShardPlan, finish_dataset, plan_shards
+from synthgen.pipeline.job import ShardPlan, finish_dataset, plan_shards
 
 DATE_PLACEHOLDER = "{date}"  # in `out`: replaced by the run's scheduled date, e.g. outputs/tabletop-{date}
 

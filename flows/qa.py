@@ -11,9 +11,9 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
-from synthgen.dataset_dir import DATA_DIR_NAME, read_manifest
-from synthgen.storage import DatasetStore
-from synthgen.validate import validate_dataset
+from synthgen.dataset.folder import DATA_DIR_NAME, read_manifest
+from synthgen.dataset.storage import DatasetStore
+from synthgen.dataset.validate import validate_dataset
 
 COUNT_COLUMNS = ("kind", "split", "attack_type")  # attack_type only where some row is an attack
 

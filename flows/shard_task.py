@@ -16,10 +16,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
 from synthgen.config import JobConfig
+from synthgen.dataset.shard_writer import ShardRecord
+from synthgen.dataset.storage import DatasetStore
 from synthgen.errors import UsageError
-from synthgen.pipeline import ShardPlan, make_pool, render_shard
-from synthgen.shard_writer import ShardRecord
-from synthgen.storage import DatasetStore
+from synthgen.pipeline.job import ShardPlan, make_pool, render_shard
 
 SHARD_TASK_RETRIES = 2
 SHARD_RETRY_DELAY_S = 2

@@ -26,9 +26,9 @@ from bpy_extras.object_utils import world_to_camera_view  # noqa: E402
 from mathutils import Matrix, Vector  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from blender_scenes.hand_asset import HandAsset  # noqa: E402
+from blender_scenes.hands.hand_asset import HandAsset  # noqa: E402
 from synthgen.assets.makehuman_data import ensure_makehuman_data  # noqa: E402
-from synthgen.hand_labels import KEYPOINT_EDGES  # noqa: E402
+from synthgen.scenes.hands.keypoints import KEYPOINT_EDGES  # noqa: E402
 
 logger = logging.getLogger("preview_hand")
 

@@ -23,8 +23,8 @@ if str(REPO) not in sys.path:
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from synthgen.hands.identity import sample_identity, sample_variation  # noqa: E402
-from synthgen.hands.palm_textures import compose_palm_albedo, render_palm_maps  # noqa: E402
+from synthgen.scenes.hands.identity import sample_identity, sample_variation  # noqa: E402
+from synthgen.scenes.hands.palm_textures import compose_palm_albedo, render_palm_maps  # noqa: E402
 from synthgen.seeding import Stream, derive_rng  # noqa: E402
 
 logger = logging.getLogger("preview_palm_textures")

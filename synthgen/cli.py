@@ -102,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _render(args: argparse.Namespace) -> int:
     from synthgen.config import load_config
-    from synthgen.dataset_dir import DatasetWriter
-    from synthgen.pipeline import run_job
+    from synthgen.dataset.folder import DatasetWriter
+    from synthgen.pipeline.job import run_job
 
     overrides = {
         "out": str(args.out) if args.out else None,
@@ -167,7 +167,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from synthgen.validate import validate_dataset
+    from synthgen.dataset.validate import validate_dataset
 
     problems = validate_dataset(args.dataset)
     if problems:

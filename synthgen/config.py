@@ -18,9 +18,9 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from synthgen.augment import AugmentConfig
 from synthgen.config_fields import FloatRange, StrictModel, check_range, check_weights
+from synthgen.dataset.image_codec import ImageCodec
 from synthgen.errors import UsageError
-from synthgen.image_codec import ImageCodec
-from synthgen.spoofs.config import AttackSampling
+from synthgen.scenes.hands.attacks.config import AttackSampling
 
 # Cycles renders any size from 1 px; below 16 px labels are meaningless and above 8192 px a CPU render of one
 # image takes hours, so both are treated as mistakes.
@@ -159,7 +159,7 @@ class HandsScene(StrictModel):
     @field_validator("pose_families")
     @classmethod
     def _known_families(cls, value: dict[str, float]) -> dict[str, float]:
-        from synthgen.hands.pose import POSE_FAMILIES
+        from synthgen.scenes.hands.pose import POSE_FAMILIES
 
         return check_weights(value, POSE_FAMILIES, "pose families")
 
@@ -180,7 +180,7 @@ class DefectSettings(StrictModel):
     @field_validator("types")
     @classmethod
     def _known_types(cls, value: dict[str, float]) -> dict[str, float]:
-        from synthgen.products.defects import DEFECT_TYPES
+        from synthgen.scenes.products.defects import DEFECT_TYPES
 
         return check_weights(value, DEFECT_TYPES, "defect types")
 
@@ -209,7 +209,7 @@ class ProductsScene(StrictModel):
     @field_validator("families")
     @classmethod
     def _known_families(cls, value: dict[str, float]) -> dict[str, float]:
-        from synthgen.products.identity import FAMILIES
+        from synthgen.scenes.products.identity import FAMILIES
 
         return check_weights(value, FAMILIES, "product families")
 

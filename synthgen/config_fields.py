@@ -1,6 +1,7 @@
 """Building blocks of the config models: strict frozen models, sampled [low, high] ranges and weighted choices.
 
-Kept apart from ``synthgen.config`` so that config models living beside their domain (``synthgen.spoofs.config``)
+Kept apart from ``synthgen.config`` so that config models living beside their domain
+(``synthgen.scenes.hands.attacks.config``)
 use the same checks, and error messages read the same everywhere.
 """
 

@@ -11,10 +11,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthgen.dataset_dir import FORMAT_NAME, MANIFEST_NAME
-from synthgen.dataset_schema import IMAGE_STRUCT, SCHEMA_VERSION, dataset_schema
-from synthgen.image_codec import encode_image
-from synthgen.shard_writer import file_sha256
+from synthgen.dataset.folder import FORMAT_NAME, MANIFEST_NAME
+from synthgen.dataset.image_codec import encode_image
+from synthgen.dataset.schema import IMAGE_STRUCT, SCHEMA_VERSION, dataset_schema
+from synthgen.dataset.shard_writer import file_sha256
 
 SIZE = 32
 # Columns the hands / spoof work adds; added here when the base schema does not have them yet.

@@ -25,7 +25,7 @@ from synthgen.augment import (
     variant_seed,
 )
 from synthgen.augment.registry import transform_classes
-from synthgen.labels import bbox_from_mask
+from synthgen.scenes.common.pixel_labels import bbox_from_mask
 
 REPO = Path(__file__).resolve().parents[1]
 HAND_ID, OTHER_ID = 3, 7

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from synthgen.config import load_config
-from synthgen.dataset_dir import LOCK_NAME, MANIFEST_NAME, DatasetWriter
+from synthgen.dataset.folder import LOCK_NAME, MANIFEST_NAME, DatasetWriter
 from synthgen.errors import UsageError
 from tests.conftest import run_cli
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from synthgen.config import load_config
-from synthgen.data.card import write_dataset_card, write_dataset_card_or_warn
-from synthgen.dataset_dir import DatasetWriter
+from synthgen.dataset.card import write_dataset_card, write_dataset_card_or_warn
+from synthgen.dataset.folder import DatasetWriter
 from tests.fake_dataset import hand_rows, object_rows, write_fake_dataset
 
 

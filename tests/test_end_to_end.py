@@ -12,10 +12,10 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from synthgen.camera_math import project_points
-from synthgen.dataset_schema import COLUMN_NAMES
-from synthgen.image_codec import decode_image
-from synthgen.labels import bbox_from_mask
+from synthgen.dataset.image_codec import decode_image
+from synthgen.dataset.schema import COLUMN_NAMES
+from synthgen.scenes.common.camera_math import project_points
+from synthgen.scenes.common.pixel_labels import bbox_from_mask
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.blender

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from synthgen.validate import validate_dataset
+from synthgen.dataset.validate import validate_dataset
 from tests.conftest import REPO, run_cli
 from tests.fault_tools import (
     SHARDS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthgen.hands.finger_space import KNUCKLE_SCALE, PROXIMAL_CREASE_FRACTION, finger_attributes
+from synthgen.scenes.hands.finger_space import KNUCKLE_SCALE, PROXIMAL_CREASE_FRACTION, finger_attributes
 
 PHALANGES_MM = (40.0, 25.0, 20.0)  # MCP->PIP, PIP->DIP, DIP->tip
 RADIUS_M = 0.008

@@ -25,9 +25,9 @@ from prefect.testing.utilities import prefect_test_harness
 from flows.artifacts import artifact_key
 from flows.generate import generate_dataset
 from synthgen.config import load_config
-from synthgen.dataset_dir import DatasetWriter
+from synthgen.dataset.folder import DatasetWriter
+from synthgen.dataset.validate import validate_dataset
 from synthgen.errors import UsageError
-from synthgen.validate import validate_dataset
 from tests.conftest import REPO
 from tests.fault_tools import (
     SHARDS,

@@ -28,7 +28,7 @@ from synthgen.assets.makehuman_data import ensure_makehuman_data
 data_dir = ensure_makehuman_data()
 
 import bpy
-from blender_scenes.hand_asset import JOINT_NAMES, HandAsset
+from blender_scenes.hands.hand_asset import JOINT_NAMES, HandAsset
 
 bpy.ops.wm.read_factory_settings(use_empty=True)
 curl = lambda m, p, d: {f"{f}_{j}": (a, 0.0) for f in ("index", "middle", "ring", "pinky")

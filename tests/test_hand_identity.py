@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from synthgen.hands import skin as skin_model
-from synthgen.hands.identity import (
+from synthgen.scenes.hands import skin as skin_model
+from synthgen.scenes.hands.identity import (
     PRINCIPAL_CREASES,
     SHAPE_KEYS,
     bezier,
@@ -20,7 +20,7 @@ from synthgen.hands.identity import (
     sample_variation,
     varied_creases,
 )
-from synthgen.hands.palm_textures import (
+from synthgen.scenes.hands.palm_textures import (
     MAP_NAMES,
     compose_palm_albedo,
     palm_frame_from_keypoints,

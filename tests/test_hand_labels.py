@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from synthgen.camera_math import blender_to_opencv_pose, intrinsics, look_at
-from synthgen.hand_labels import DEPTH_TOLERANCE_M, keypoint_labels, keypoints_in_frame
+from synthgen.scenes.common.camera_math import blender_to_opencv_pose, intrinsics, look_at
+from synthgen.scenes.hands.keypoints import DEPTH_TOLERANCE_M, keypoint_labels, keypoints_in_frame
 
 
 def _camera() -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from synthgen.hands.pose import (
+from synthgen.scenes.hands.pose import (
     DIP_PIP_RATIO,
     DIP_PIP_TOLERANCE_DEG,
     FINGER_OVERLAP_MAX_DEG,
@@ -48,13 +48,13 @@ def _angles(poses: list[dict[str, Any]], joint: str, axis: int = 0) -> np.ndarra
 
 def test_joint_names_match_the_blender_asset() -> None:
     """The asset module imports bpy, so its JOINT_BONES keys are read from the source."""
-    tree = ast.parse((REPO / "blender_scenes" / "hand_asset.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO / "blender_scenes" / "hands" / "hand_asset.py").read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == "JOINT_BONES":
             keys = tuple(k.value for k in node.value.keys)  # type: ignore[union-attr]
             assert keys == JOINT_NAMES
             return
-    pytest.fail("JOINT_BONES not found in blender_scenes/hand_asset.py")
+    pytest.fail("JOINT_BONES not found in blender_scenes/hands/hand_asset.py")
 
 
 @pytest.mark.parametrize("family", POSE_FAMILIES)

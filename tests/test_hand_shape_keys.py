@@ -35,7 +35,7 @@ data_dir = ensure_makehuman_data()
 
 import bpy
 from mathutils import Matrix
-from blender_scenes.hand_asset import HandAsset
+from blender_scenes.hands.hand_asset import HandAsset
 
 bpy.ops.wm.read_factory_settings(use_empty=True)
 shapes = json.loads(sys.argv[2])

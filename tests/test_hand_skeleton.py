@@ -1,4 +1,5 @@
-"""The numpy finger skeleton (synthgen.hands.skeleton) against the Blender hand asset, and the thumb collision test."""
+"""The numpy finger skeleton (synthgen.scenes.hands.skeleton) against the Blender hand asset, and the thumb collision
+test."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synthgen.hands.pose import POSE_FAMILIES, check_pose, sample_hand_pose
-from synthgen.hands.skeleton import finger_points, thumb_overlaps
+from synthgen.scenes.hands.pose import POSE_FAMILIES, check_pose, sample_hand_pose
+from synthgen.scenes.hands.skeleton import finger_points, thumb_overlaps
 
 REPO = Path(__file__).resolve().parents[1]
 _SCRIPT = r"""
@@ -21,7 +22,7 @@ from synthgen.assets.makehuman_data import ensure_makehuman_data
 
 data_dir = ensure_makehuman_data()
 import bpy
-from blender_scenes.hand_asset import HandAsset
+from blender_scenes.hands.hand_asset import HandAsset
 
 bpy.ops.wm.read_factory_settings(use_empty=True)
 hand = HandAsset.build(data_dir, "right")

@@ -11,9 +11,9 @@ import numpy as np
 import pyarrow.dataset as pads
 import pytest
 
-from synthgen.hand_labels import DEPTH_TOLERANCE_M
-from synthgen.image_codec import decode_image
-from synthgen.render_pool import RenderPool
+from synthgen.dataset.image_codec import decode_image
+from synthgen.pipeline.render_pool import RenderPool
+from synthgen.scenes.hands.keypoints import DEPTH_TOLERANCE_M
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.blender

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from synthgen.image_codec import decode_image, encode_image
+from synthgen.dataset.image_codec import decode_image, encode_image
 
 ARRAYS = {
     "rgb": np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8),

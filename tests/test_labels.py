@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synthgen.camera_math import blender_to_opencv_pose, intrinsics, look_at, project_points
-from synthgen.color import kelvin_to_rgb
-from synthgen.labels import bbox_from_mask, depth_to_millimetres, instance_mask, instance_records
+from synthgen.scenes.common.camera_math import blender_to_opencv_pose, intrinsics, look_at, project_points
+from synthgen.scenes.common.color import kelvin_to_rgb
+from synthgen.scenes.common.pixel_labels import bbox_from_mask, depth_to_millimetres, instance_mask, instance_records
 
 
 def test_bbox_from_mask_uses_pixel_edges() -> None:

@@ -10,9 +10,9 @@ import numpy as np
 import pyarrow.dataset as pads
 import pytest
 
-from synthgen.dataset_schema import COLUMN_NAMES
-from synthgen.image_codec import decode_image
-from synthgen.labels import bbox_from_mask
+from synthgen.dataset.image_codec import decode_image
+from synthgen.dataset.schema import COLUMN_NAMES
+from synthgen.scenes.common.pixel_labels import bbox_from_mask
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.blender

@@ -12,8 +12,8 @@ import pytest
 
 from synthgen.config import JobConfig
 from synthgen.errors import RenderFailed
-from synthgen.render_pool import LOOKAHEAD_BATCHES_PER_WORKER, RenderPool
-from synthgen.samplers import sample_spec
+from synthgen.pipeline.render_pool import LOOKAHEAD_BATCHES_PER_WORKER, RenderPool
+from synthgen.pipeline.specs import sample_spec
 
 pytestmark = pytest.mark.blender
 

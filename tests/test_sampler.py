@@ -8,8 +8,8 @@ import math
 import numpy as np
 
 from synthgen.config import load_config
-from synthgen.samplers import sample_spec
-from synthgen.samplers.tabletop import SHAPE_SIZES
+from synthgen.pipeline.specs import sample_spec
+from synthgen.scenes.tabletop.sampler import SHAPE_SIZES
 from synthgen.seeding import Stream, derive_int_seed, derive_rng
 
 

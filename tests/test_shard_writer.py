@@ -9,9 +9,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from synthgen.dataset_schema import COLUMN_NAMES, dataset_schema
-from synthgen.image_codec import decode_image, encode_image
-from synthgen.shard_writer import TEMP_PREFIX, file_sha256, write_shard
+from synthgen.dataset.image_codec import decode_image, encode_image
+from synthgen.dataset.schema import COLUMN_NAMES, dataset_schema
+from synthgen.dataset.shard_writer import TEMP_PREFIX, file_sha256, write_shard
 
 
 def _row(index: int) -> dict:
@@ -72,7 +72,7 @@ def test_a_failed_write_leaves_the_old_shard_and_no_temporary_file(tmp_path: Pat
 
 def test_writing_goes_through_a_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The final name appears only by rename, after the writer closed the file."""
-    import synthgen.storage as storage
+    import synthgen.dataset.storage as storage
 
     seen: list[tuple[str, str, bool]] = []
     real_replace = storage.os.replace

@@ -11,9 +11,9 @@ import pytest
 
 from synthgen.config import load_config
 from synthgen.errors import UsageError
-from synthgen.samplers import sample_spec
-from synthgen.spoofs.labels import attack_params_json
-from synthgen.spoofs.print_process import (
+from synthgen.pipeline.specs import sample_spec
+from synthgen.scenes.hands.attacks.attack_labels import attack_params_json
+from synthgen.scenes.hands.attacks.print_process import (
     am_screen,
     apply_colour_shift,
     fm_dither,
@@ -21,7 +21,7 @@ from synthgen.spoofs.print_process import (
     printed_textures,
     screened_inks,
 )
-from synthgen.spoofs.sheet import sheet_points
+from synthgen.scenes.hands.attacks.sheet import sheet_points
 
 NEUTRAL_SHIFT = {"gain": [1.0, 1.0, 1.0], "saturation": 1.0, "gamma": 1.0, "black_level": 0.0}
 

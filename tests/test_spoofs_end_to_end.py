@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow.dataset as pads
 import pytest
 
-from synthgen.image_codec import decode_image
-from synthgen.render_pool import RenderPool
+from synthgen.dataset.image_codec import decode_image
+from synthgen.pipeline.render_pool import RenderPool
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.blender

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 
 from synthgen.config import load_config
-from synthgen.dataset_dir import MANIFEST_NAME, DatasetWriter, read_manifest
-from synthgen.dataset_lock import LOCK_NAME, ObjectLock
+from synthgen.dataset.folder import MANIFEST_NAME, DatasetWriter, read_manifest
+from synthgen.dataset.lock import LOCK_NAME, ObjectLock
+from synthgen.dataset.storage import TEMP_PREFIX, DatasetStore
+from synthgen.dataset.validate import validate_dataset
 from synthgen.errors import StorageError, UsageError
-from synthgen.pipeline import run_job
-from synthgen.storage import TEMP_PREFIX, DatasetStore
-from synthgen.validate import validate_dataset
+from synthgen.pipeline.job import run_job
 from tests.conftest import run_cli
 
 

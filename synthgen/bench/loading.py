@@ -21,9 +21,9 @@ import pyarrow.compute as pc
 from synthgen.data import open_dataset
 from synthgen.data.decode import array_columns
 from synthgen.data.reader import ShardReader
-from synthgen.dataset_dir import DATA_DIR_NAME, FORMAT_NAME, MANIFEST_NAME, shard_name, write_json_atomic
-from synthgen.image_codec import decode_image, encode_image
-from synthgen.shard_writer import write_shard
+from synthgen.dataset.folder import DATA_DIR_NAME, FORMAT_NAME, MANIFEST_NAME, shard_name, write_json_atomic
+from synthgen.dataset.image_codec import decode_image, encode_image
+from synthgen.dataset.shard_writer import write_shard
 
 IMAGES = ("image", "mask", "depth")
 LABELS = ("sample_id", "bbox", "instances", "camera_K", "camera_pose", "spec")

@@ -8,8 +8,8 @@ from typing import Any
 
 from synthgen.bench.machine import rss_kib
 from synthgen.config import JobConfig
-from synthgen.render_pool import RenderPool
-from synthgen.samplers import sample_spec
+from synthgen.pipeline.render_pool import RenderPool
+from synthgen.pipeline.specs import sample_spec
 
 
 def bench_memory(config: JobConfig, checkpoints: tuple[int, ...]) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from synthgen.config import JobConfig
-from synthgen.pipeline import run_job
-from synthgen.render_pool import RenderWorker
-from synthgen.samplers import sample_spec
+from synthgen.pipeline.job import run_job
+from synthgen.pipeline.render_pool import RenderWorker
+from synthgen.pipeline.specs import sample_spec
 
 log = logging.getLogger(__name__)
 

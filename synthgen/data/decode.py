@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from synthgen.image_codec import decode_image
+from synthgen.dataset.image_codec import decode_image
 
 
 def is_image_type(dtype: pa.DataType) -> bool:

@@ -1,6 +1,6 @@
 """Where a dataset lives: a local folder or a URL, resolved to a pyarrow filesystem, its manifest and shards.
 
-Locations resolve exactly as the writer's (``synthgen.storage.resolve_filesystem``): pyarrow's own filesystems
+Locations resolve exactly as the writer's (``synthgen.dataset.storage.resolve_filesystem``): pyarrow's own filesystems
 for ``file://``, ``s3://``, ``gs://``, ``hdfs://``, and fsspec for any other scheme (``memory://``, ``hf://``, ...).
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 
 import pyarrow.fs as pafs
 
-from synthgen.dataset_dir import DATA_DIR_NAME, FORMAT_NAME, MANIFEST_NAME, read_manifest
+from synthgen.dataset.folder import DATA_DIR_NAME, FORMAT_NAME, MANIFEST_NAME, read_manifest
+from synthgen.dataset.storage import is_url, resolve_filesystem
 from synthgen.errors import UsageError
-from synthgen.storage import is_url, resolve_filesystem
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ import pyarrow.compute as pc
 
 from synthgen.data import SynthgenDataset, open_dataset
 from synthgen.data.decode import image_columns
-from synthgen.dataset_dir import CONTACT_SHEET_NAME, REPORT_DIR_NAME, REPORT_PAGE_NAME
+from synthgen.dataset.folder import CONTACT_SHEET_NAME, REPORT_DIR_NAME, REPORT_PAGE_NAME
+from synthgen.dataset.shard_writer import TEMP_PREFIX
 from synthgen.report.checks import Finding, check_labels
 from synthgen.report.html_page import Sheet, render_page
 from synthgen.report.sheets import contact_sheet, png_bytes, tile_names
 from synthgen.report.stats import Distributions, collect
 from synthgen.report.svg_charts import bar_svg, histogram_svg
-from synthgen.shard_writer import TEMP_PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pyarrow as pa
 
-from synthgen.image_codec import decode_image
+from synthgen.dataset.image_codec import decode_image
 
 EXAMPLES = 5
 BOX_TOLERANCE_PX = 0.01

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from synthgen.hand_labels import KEYPOINT_EDGES
-from synthgen.image_codec import decode_image
+from synthgen.dataset.image_codec import decode_image
+from synthgen.scenes.hands.keypoints import KEYPOINT_EDGES
 
 TILE_PX = 192
 GAP_PX = 4

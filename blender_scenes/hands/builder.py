@@ -1,0 +1,278 @@
+"""The hand scene: a MakeHuman hand posed from a spec, before a backdrop, seen by a palm scanner or a camera.
+
+Heavy parts are built once per worker: the skin material, the palm-map image, the backdrop, and one hand per
+side; a new identity's hand shape only sets shape-key values and refits the rig (``HandAsset.set_shape``). A
+spec then sets the pose, the identity's skin and palm maps, the camera, the lights and, for near infrared, the
+sensor's own light.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import bpy
+import numpy as np
+
+from blender_scenes.common.stage import Stage, link, set_matrix
+from blender_scenes.common.surface_materials import SURFACE_FAMILIES, apply_surface, build_surface_material
+from blender_scenes.hands.hand_asset import HandAsset
+from blender_scenes.hands.skin_material import PALM_MAP_SIZE, apply_skin, build_skin_material
+from blender_scenes.hands.sleeve import build_sleeve, fit_sleeve
+from synthgen.assets.makehuman_data import ensure_makehuman_data
+from synthgen.scenes.common.camera_math import horizontal_fov, look_at
+from synthgen.scenes.hands.finger_space import finger_attributes
+from synthgen.scenes.hands.palm_textures import render_palm_maps
+
+HAND_INSTANCE_ID = 1
+PALM_KEYPOINTS = [0, 1, 2, 5, 9, 13, 17]  # wrist, thumb base, finger MCPs
+BACKDROP_SIZE_M = 6.0
+
+
+def _rotation_matrix(rotation_deg: list[float]) -> np.ndarray:
+    """XYZ Euler angles (degrees) to a 3x3 rotation, Blender's default order."""
+    rx, ry, rz = (math.radians(a) for a in rotation_deg)
+    x = np.array([[1, 0, 0], [0, math.cos(rx), -math.sin(rx)], [0, math.sin(rx), math.cos(rx)]])
+    y = np.array([[math.cos(ry), 0, math.sin(ry)], [0, 1, 0], [-math.sin(ry), 0, math.cos(ry)]])
+    z = np.array([[math.cos(rz), -math.sin(rz), 0], [math.sin(rz), math.cos(rz), 0], [0, 0, 1]])
+    return z @ y @ x
+
+
+def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+def add_palm_attributes(asset: HandAsset, geometry: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    """Palm coordinates (``palm_uv``), palm-skin and nail weights, finger-space coordinates for the finger creases
+    and knuckle wrinkles (``synthgen.scenes.hands.finger_space``) and rest coordinates in mm (``rest_co``, so skin
+    texture
+    sticks to the skin in every pose), all from the rest pose of the current shape.
+
+    Palm coordinates are anatomical, the same for both sides: u from the thumb side (0) to the little-finger
+    side (1), v from the wrist (0) to the finger bases (1). The hand frame has the palm facing -Z.
+    ``geometry``: ``asset.rest_geometry()`` if the caller has it already.
+    """
+    keypoints = asset.keypoints_rest()
+    mesh = asset.mesh_object.data
+    count = len(mesh.vertices)
+    co, normals = geometry if geometry is not None else asset.rest_geometry()
+
+    mcp_y = float(np.mean(keypoints[[5, 9, 13, 17], 1]))
+    x_index, x_pinky = keypoints[5, 0], keypoints[17, 0]
+    span = x_pinky - x_index  # signed: the sides are mirror images
+    thumb_edge, pinky_edge = x_index - 0.3 * span, x_pinky + 0.12 * span
+    u = (co[:, 0] - thumb_edge) / (pinky_edge - thumb_edge)
+    v = co[:, 1] / mcp_y
+    facing_palm = _smoothstep(0.15, 0.55, -normals[:, 2])
+    inside = (
+        _smoothstep(-0.08, 0.02, u) * _smoothstep(-0.08, 0.02, 1.0 - u)
+        * _smoothstep(-0.12, 0.0, v) * _smoothstep(-0.08, 0.02, 1.0 - v)
+    )  # fmt: skip
+    palm_weight = (facing_palm * inside).astype(np.float32)
+    # Palm and palmar fingers carry little melanin; the inner forearm only a little less than the back of the arm.
+    palmar_weight = (facing_palm * (0.25 + 0.75 * _smoothstep(-0.2, 0.0, v))).astype(np.float32)
+
+    nail_weight = np.zeros(count, np.float32)
+    nail_v = np.zeros(count, np.float32)  # along the nail: 0 at the proximal fold, 1 at the free edge
+    radial = np.array([-1.0 if asset.side == "right" else 1.0, 0.0, 0.0])
+    for finger, (dip, tip) in enumerate(((3, 4), (7, 8), (11, 12), (15, 16), (19, 20))):
+        axis = keypoints[tip] - keypoints[dip]
+        length = float(np.linalg.norm(axis))
+        axis /= length
+        back = np.array([0.0, 0.0, 1.0]) if finger else radial  # the thumb nail faces radially at rest
+        back = back - (back @ axis) * axis
+        back /= np.linalg.norm(back)
+        rel = co - keypoints[dip]
+        along = rel @ axis / length
+        near = np.linalg.norm(rel - np.outer(rel @ axis, axis), axis=1) < 0.012
+        weight = (
+            _smoothstep(0.3, 0.45, along) * _smoothstep(-1.02, -0.92, -along) * _smoothstep(0.35, 0.6, normals @ back)
+        )
+        weight = (weight * near).astype(np.float32)
+        nail_v = np.where(weight > nail_weight, np.clip((along - 0.375) / 0.595, 0.0, 1.0), nail_v)
+        nail_weight = np.maximum(nail_weight, weight)
+
+    attributes = {"palm_weight": palm_weight, "palmar_weight": palmar_weight, "nail_weight": nail_weight,
+                  "nail_v": nail_v, "rest_co": co * 1000.0}  # fmt: skip
+    attributes |= finger_attributes(co, keypoints, asset.finger_membership(), asset.side)
+    for name, values in attributes.items():
+        kind = "FLOAT_VECTOR" if values.ndim == 2 else "FLOAT"
+        attribute = mesh.attributes.get(name) or mesh.attributes.new(name, kind, "POINT")
+        attribute.data.foreach_set("vector" if values.ndim == 2 else "value", values.astype(np.float32).ravel())
+    uv_layer = mesh.uv_layers.get("palm_uv") or mesh.uv_layers.new(name="palm_uv")
+    loop_vertices = np.empty(len(mesh.loops), np.int64)
+    mesh.loops.foreach_get("vertex_index", loop_vertices)
+    uv_layer.data.foreach_set("uv", np.stack([u, v], axis=1)[loop_vertices].astype(np.float32).ravel())
+    mesh.uv_layers["UVMap"].active_render = True
+
+
+class HandScene:
+    def __init__(self, scene: bpy.types.Scene, stage: Stage) -> None:
+        self.scene = scene
+        self.stage = stage
+        self.data_dir = ensure_makehuman_data()
+        self.palm_image = bpy.data.images.new("palm_maps", PALM_MAP_SIZE, PALM_MAP_SIZE, alpha=True, float_buffer=True)
+        self.palm_image.colorspace_settings.name = "Non-Color"
+        self.skin = build_skin_material(self.palm_image)
+        self.hands: dict[str, tuple[tuple[tuple[str, float], ...], HandAsset]] = {}
+        self.sleeves: dict[str, bpy.types.Object] = {}
+        self.sleeve_material = build_surface_material("fabric")
+        self.active: HandAsset | None = None
+        backdrop_mesh = bpy.data.meshes.new("backdrop")
+        half = BACKDROP_SIZE_M / 2.0
+        backdrop_mesh.from_pydata(
+            [(-half, -half, 0), (half, -half, 0), (half, half, 0), (-half, half, 0)], [], [(0, 1, 2, 3)]
+        )
+        self.backdrop = link(scene, bpy.data.objects.new("backdrop", backdrop_mesh))
+        self.surface_materials = {family: build_surface_material(family) for family in SURFACE_FAMILIES}
+        self.backdrop.data.materials.append(self.surface_materials[SURFACE_FAMILIES[0]])
+        self.sensor_light = link(scene, bpy.data.objects.new("nir_led", bpy.data.lights.new("nir_led", "AREA")))
+        self.sensor_light.hide_render = True
+        self._last_maps_key: str | None = None
+
+    def set_visible(self, visible: bool) -> None:
+        self.backdrop.hide_render = not visible
+        for side, (_, asset) in self.hands.items():
+            asset.mesh_object.hide_render = not (visible and asset is self.active)
+            self.sleeves[side].hide_render = asset.mesh_object.hide_render
+
+    # -- the hand ---------------------------------------------------------------------------------------------
+    def _hand(self, side: str, shape: dict[str, float]) -> HandAsset:
+        key = tuple(sorted((k, round(v, 6)) for k, v in shape.items()))
+        cached = self.hands.get(side)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        if cached is None:
+            asset = HandAsset.build(self.data_dir, side, shape=shape, name=f"hand_{side}")
+            asset.mesh_object.data.materials.append(self.skin)
+            asset.mesh_object.pass_index = HAND_INSTANCE_ID
+        else:  # a new identity shape: shape-key values and a refitted rig, no rebuild
+            asset = cached[1]
+            asset.set_shape(shape)
+        geometry = asset.rest_geometry()
+        add_palm_attributes(asset, geometry)
+        if side in self.sleeves:
+            fit_sleeve(self.sleeves[side], geometry[0])
+        else:
+            sleeve = build_sleeve(asset.mesh_object, asset.armature_object, f"sleeve_{side}", geometry[0])
+            sleeve.data.materials.append(self.sleeve_material)
+            self.sleeves[side] = sleeve
+        self.hands[side] = (key, asset)
+        return asset
+
+    def apply(self, spec: dict[str, Any]) -> None:
+        identity, hand = spec["identity"], spec["hand"]
+        asset = self._hand(hand["side"], identity["shape"])
+        for side, (_, other) in self.hands.items():
+            other.mesh_object.hide_render = other is not asset
+            self.sleeves[side].hide_render = other is not asset
+        apply_surface(self.sleeve_material, spec["sleeve"])
+        self.active = asset
+        pose = hand["pose"]
+        asset.set_pose({name: tuple(angles) for name, angles in pose["joints"].items()})
+        asset.set_wrist(**pose["wrist"])
+        rotation = np.eye(4)
+        rotation[:3, :3] = _rotation_matrix(hand["rotation_deg"])
+        set_matrix(asset.armature_object, rotation)
+        self._apply_palm_maps(spec)
+        apply_skin(self.skin, identity, spec["variation"], nir=False)
+        self.stage.apply_lighting(spec["lighting"])
+        self._apply_camera_and_backdrop(spec)
+
+    def _apply_palm_maps(self, spec: dict[str, Any]) -> None:
+        key = f"{spec['identity_id']}:{spec['render_index']}"
+        if key == self._last_maps_key:
+            return
+        maps = render_palm_maps(spec["identity"], spec["variation"], size=PALM_MAP_SIZE)
+        rgba = np.stack(
+            [maps["crease_darkening"], maps["crease_height"], maps["vein_nir"], maps["marks"]], axis=-1
+        ).astype(np.float32)
+        # Map rows run from v = 1 (top) down; Blender images start at the bottom row.
+        self.palm_image.pixels.foreach_set(rgba[::-1].ravel())
+        self.palm_image.update()
+        self._last_maps_key = key
+
+    def _apply_camera_and_backdrop(self, spec: dict[str, Any]) -> None:
+        camera = spec["camera"]
+        assert self.active is not None
+        keypoints = self.active.keypoints_world()
+        palm_centre, palm_normal = self.active.palm_center_and_normal()
+        if camera["mode"] == "palm":
+            # A palm scanner frames the palm and the finger bases; fingers may run out of the frame.
+            target, axis, framed = palm_centre, palm_normal, keypoints[PALM_KEYPOINTS]
+        else:
+            target = keypoints.mean(axis=0)
+            axis = _rotation_matrix(spec["hand"]["rotation_deg"]) @ np.array(camera["view_dir_hand"])
+            framed = keypoints
+        axis = axis / np.linalg.norm(axis)
+        # Tilt the view away from the axis by `tilt_deg` towards `azimuth_deg` around it.
+        helper = np.array([0.0, 0.0, 1.0]) if abs(axis[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+        side = np.cross(axis, helper)
+        side /= np.linalg.norm(side)
+        up = np.cross(side, axis)
+        azimuth, tilt = math.radians(camera["azimuth_deg"]), math.radians(camera["tilt_deg"])
+        direction = math.cos(tilt) * axis + math.sin(tilt) * (math.cos(azimuth) * side + math.sin(azimuth) * up)
+        target = target + np.asarray(camera["target_offset_m"])
+        extent = float(np.max(np.linalg.norm(framed - target, axis=1))) + 0.01
+        fov = horizontal_fov(camera["focal_mm"], camera["sensor_mm"])
+        distance = max(camera["min_distance_m"], extent / math.sin(camera["fill"] * fov / 2.0))
+        location = target + distance * direction
+        # A palm scanner sees the hand upright (fingers up, then rolled); an orbiting camera keeps the world's up.
+        up_hint = keypoints[9] - keypoints[0] if camera["mode"] == "palm" else None
+        self.stage.apply_camera(
+            location, target, camera["roll_deg"], camera["focal_mm"], camera["sensor_mm"], up_hint=up_hint
+        )
+        self.scene.view_settings.exposure = camera.get("exposure_ev", 0.0)
+
+        background = spec["background"]
+        self.backdrop.hide_render = background["type"] != "backdrop"
+        if background["type"] == "backdrop":
+            material = self.surface_materials[background["surface"]["material"]]
+            self.backdrop.data.materials[0] = material
+            apply_surface(material, background["surface"])
+            behind = target - background["distance_m"] * direction
+            # look_at aims the object's -Z away from the camera, so the plane's normal (+Z) faces it.
+            set_matrix(self.backdrop, look_at(behind, behind - direction))
+
+        nir = spec.get("nir")
+        if nir and nir.get("enabled"):
+            led = location + np.asarray(nir["led_offset_m"][0]) * side + np.asarray(nir["led_offset_m"][1]) * up
+            set_matrix(self.sensor_light, look_at(led, target))
+            self.sensor_light.data.size = nir["led_size_m"]
+            self.sensor_light.data.energy = nir["power_w_at_1m"] * distance**2
+            self.sensor_light.data.color = (1.0, 1.0, 1.0)
+
+    # -- near infrared --------------------------------------------------------------------------------------
+    def begin_nir(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Switches to the NIR capture: only the sensor's LEDs light the scene, skin gets its NIR response."""
+        saved = {"world": self.stage.set_ambient(spec["nir"]["ambient"]),
+                 "lights": [light.hide_render for light in self.stage.lights],
+                 "view_transform": self.scene.view_settings.view_transform,
+                 "exposure": self.scene.view_settings.exposure}  # fmt: skip
+        for light in self.stage.lights:
+            light.hide_render = True
+        self.sensor_light.hide_render = False
+        self.scene.view_settings.view_transform = "Standard"
+        self.scene.view_settings.exposure = 0.0  # the NIR sensor's exposure is its LED power and gain
+        apply_skin(self.skin, spec["identity"], spec["variation"], nir=True)
+        return saved
+
+    def end_nir(self, spec: dict[str, Any], saved: dict[str, Any]) -> None:
+        self.stage.restore_ambient(saved["world"])
+        for light, hidden in zip(self.stage.lights, saved["lights"], strict=True):
+            light.hide_render = hidden
+        self.sensor_light.hide_render = True
+        self.scene.view_settings.view_transform = saved["view_transform"]
+        self.scene.view_settings.exposure = saved["exposure"]
+        apply_skin(self.skin, spec["identity"], spec["variation"], nir=False)
+
+    def labels(self) -> dict[str, Any]:
+        assert self.active is not None
+        centre, normal = self.active.palm_center_and_normal()
+        return {
+            "instances": [{"instance_id": HAND_INSTANCE_ID}],
+            "keypoints_world": self.active.keypoints_world().tolist(),
+            "palm_center_world": centre.tolist(),
+            "palm_normal_world": normal.tolist(),
+        }

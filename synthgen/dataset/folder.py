@@ -1,0 +1,219 @@
+"""An output folder: its manifest, its lock, and the rules for creating, resuming and replacing it.
+
+Layout: ``OUT/manifest.json``, ``OUT/data/shard-NNNNN.parquet``, ``OUT/contact_sheet.png`` (from ``inspect``)
+and ``OUT/.synthgen.lock``. synthgen only ever deletes files it wrote: those the manifest lists, its own
+temporary files and shard names in ``OUT/data``. ``OUT`` is a local folder or a filesystem URL (``s3://...``,
+``file://...``, ``memory://...``): every file operation goes through ``synthgen.dataset.storage.DatasetStore``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from synthgen import __version__
+from synthgen.config import JobConfig
+from synthgen.dataset.lock import LOCK_NAME, DatasetLock, take_lock
+from synthgen.dataset.schema import SCHEMA_VERSION
+from synthgen.dataset.shard_writer import TEMP_PREFIX, ShardRecord
+from synthgen.dataset.storage import DatasetStore
+from synthgen.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = "manifest.json"
+DATA_DIR_NAME = "data"
+CONTACT_SHEET_NAME = "contact_sheet.png"
+FORMAT_NAME = "synthgen-dataset"
+SHARD_NAME_PATTERN = re.compile(r"shard-\d{5}\.parquet")
+CARD_NAME = "README.md"  # the dataset card, written at the end of a run
+REPORT_DIR_NAME = "report"  # `synthgen inspect` writes report/index.html
+REPORT_PAGE_NAME = "index.html"
+OWN_TOP_LEVEL = {MANIFEST_NAME, DATA_DIR_NAME, LOCK_NAME, CONTACT_SHEET_NAME, CARD_NAME, REPORT_DIR_NAME}
+
+
+def shard_name(index: int) -> str:
+    return f"shard-{index:05d}.parquet"
+
+
+def read_manifest(folder: Path | str | DatasetStore) -> dict[str, Any]:
+    """The manifest of a dataset (a folder, a URL or a store); UsageError (exit 2) when it is not a synthgen
+    dataset."""
+    store = folder if isinstance(folder, DatasetStore) else DatasetStore(folder, field="dataset")
+    shown = store.location
+    if store.is_local and not store.is_dir():
+        raise UsageError(f"dataset: {shown!r} is not a folder")
+    try:
+        manifest = json.loads(store.read_bytes(MANIFEST_NAME))
+    except FileNotFoundError:
+        raise UsageError(f"dataset: {shown!r} is not a synthgen dataset (no {MANIFEST_NAME})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"dataset: {store.where(MANIFEST_NAME)} is not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise UsageError(f"dataset: cannot read {store.where(MANIFEST_NAME)} ({exc})") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise UsageError(
+            f"dataset: {store.where(MANIFEST_NAME)} is not a synthgen manifest (format is not {FORMAT_NAME!r})"
+        )
+    return manifest
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    DatasetStore(path.parent).write_atomic(path.name, (json.dumps(data, indent=2, sort_keys=False) + "\n").encode())
+
+
+class DatasetWriter:
+    """Owns an output folder for one run: validates it, locks it, keeps the manifest current.
+
+    ``record_shard`` and ``write_manifest`` are serialised by a lock, so concurrent tasks in one process may
+    record their shards; tasks in other processes (Dask) write shards through ``store`` and return their
+    ``ShardRecord`` for the owner of the writer to record.
+    """
+
+    def __init__(self, config: JobConfig, overwrite: bool = False) -> None:
+        self.config = config
+        self.store = DatasetStore(config.out)  # an unusable URL fails here, before any work
+        self.root: Path | None = self.store.local_path() if self.store.is_local else None  # local folders only
+        self.data_dir: Path | None = self.root / DATA_DIR_NAME if self.root else None
+        self.overwrite = overwrite
+        self.shards: dict[str, ShardRecord] = {}
+        self._lock: DatasetLock | None = None
+        self._manifest_lock = threading.RLock()
+
+    # -- opening ---------------------------------------------------------------------------------------------
+    def open(self) -> DatasetWriter:
+        """Checks the folder (before any work), takes the lock and finds the shards that can be kept."""
+        store, shown = self.store, self.store.where()
+        try:
+            exists_as_file = store.is_file("")
+            existing = store.list_names() if store.is_dir() else []
+        except OSError as exc:
+            raise UsageError(f"out: cannot read {shown!r} ({getattr(exc, 'strerror', None) or exc})") from None
+        if exists_as_file:
+            raise UsageError(f"out: {shown!r} exists and is not a folder")
+        manifest = None
+        if MANIFEST_NAME in existing:
+            manifest = read_manifest(store)
+        elif existing and existing != [LOCK_NAME]:
+            listed = ", ".join(existing[:3]) + (", ..." if len(existing) > 3 else "")
+            raise UsageError(
+                f"out: {shown!r} is not empty and is not a synthgen dataset (found {listed}); "
+                "choose an empty or new folder"
+            )
+        try:
+            store.make_dirs(DATA_DIR_NAME)
+        except OSError as exc:
+            raise UsageError(f"out: cannot create {shown!r} ({getattr(exc, 'strerror', None) or exc})") from None
+        if self.root is not None and not os.access(self.root, os.W_OK):
+            raise UsageError(f"out: {shown!r} is not writable")
+        try:
+            self._lock = take_lock(store)
+        except OSError as exc:
+            raise UsageError(f"out: cannot lock {shown!r} ({getattr(exc, 'strerror', None) or exc})") from None
+        try:  # from here on the lock is ours: release it on any failure
+            if manifest is not None:
+                if manifest.get("fingerprint") == self.config.content_fingerprint():
+                    self._keep_valid_shards(manifest)
+                elif self.overwrite:
+                    self._remove_own_files(manifest)
+                else:
+                    raise UsageError(
+                        f"out: {shown!r} holds a different dataset (seed {manifest.get('seed')}, "
+                        f"{manifest.get('num_renders')} renders, fingerprint {manifest.get('fingerprint')}); "
+                        "pass --overwrite to replace it, or choose another --out"
+                    )
+            self._remove_temp_files()
+            self.write_manifest(complete=False)
+        except BaseException:
+            self.release()
+            raise
+        return self
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _shard_matches(self, entry: dict[str, Any]) -> bool:
+        relative = f"{DATA_DIR_NAME}/{entry['name']}"
+        return (
+            self.store.is_file(relative)
+            and self.store.size(relative) == entry["bytes"]
+            and self.store.sha256(relative) == entry["sha256"]
+        )
+
+    def _keep_valid_shards(self, manifest: dict[str, Any]) -> None:
+        for entry in manifest.get("shards", []):
+            if self._shard_matches(entry):
+                self.shards[entry["name"]] = ShardRecord(
+                    entry["name"], entry["rows"], entry["bytes"], entry["sha256"], *entry["renders"]
+                )
+            else:
+                log.warning(
+                    "shard %s is missing or does not match the manifest: it will be rendered again",
+                    entry["name"],
+                )
+        if self.shards:
+            log.info("resuming: %d finished shard(s) kept", len(self.shards))
+
+    def _remove_own_files(self, manifest: dict[str, Any]) -> None:
+        log.info("--overwrite: removing the previous dataset's files from %s", self.store.where())
+        store = self.store
+        for entry in manifest.get("shards", []):
+            store.delete(f"{DATA_DIR_NAME}/{entry['name']}")
+        for name in store.list_names(DATA_DIR_NAME):
+            if SHARD_NAME_PATTERN.fullmatch(name):
+                store.delete(f"{DATA_DIR_NAME}/{name}")
+        store.delete(CONTACT_SHEET_NAME)
+        store.delete(CARD_NAME)
+        store.delete(f"{REPORT_DIR_NAME}/{REPORT_PAGE_NAME}")
+        if self.root is not None:
+            with contextlib.suppress(OSError):  # only when empty: anything else in there is not ours
+                (self.root / REPORT_DIR_NAME).rmdir()
+
+    def _remove_temp_files(self) -> None:
+        for folder in ("", DATA_DIR_NAME):
+            for name in self.store.list_names(folder):
+                if name.startswith(TEMP_PREFIX):
+                    self.store.delete(f"{folder}/{name}" if folder else name)
+
+    # -- progress --------------------------------------------------------------------------------------------
+    def shard_path(self, name: str) -> str:
+        """A shard's path relative to the dataset root (for ``store``)."""
+        return f"{DATA_DIR_NAME}/{name}"
+
+    def record_shard(self, record: ShardRecord) -> None:
+        with self._manifest_lock:
+            self.shards[record.name] = record
+            self.write_manifest(complete=False)
+
+    def write_manifest(self, complete: bool) -> None:
+        with self._manifest_lock:
+            self._write_manifest(complete)
+
+    def _write_manifest(self, complete: bool) -> None:
+        config = self.config
+        shards = [self.shards[name].to_json() for name in sorted(self.shards)]
+        manifest = {
+            "format": FORMAT_NAME,
+            "schema_version": SCHEMA_VERSION,
+            "synthgen_version": __version__,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "complete": complete,
+            "seed": config.seed,
+            "num_renders": config.num_renders,
+            "variants": config.variants,
+            "fingerprint": config.content_fingerprint(),
+            "rows": sum(s["rows"] for s in shards),
+            "num_shards": len(shards),
+            "shards": shards,
+            "config": config.model_dump(mode="json"),
+        }
+        self.store.write_atomic(MANIFEST_NAME, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode())

@@ -1,0 +1,113 @@
+"""Writes one Parquet shard atomically: encoded in memory, then written whole (``DatasetStore.write_atomic``:
+a temporary file renamed into place on a local disk, one object on object storage)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synthgen.dataset.schema import COLUMN_NAMES, IMAGE_COLUMNS, dataset_schema
+from synthgen.dataset.storage import TEMP_PREFIX, DatasetStore
+
+log = logging.getLogger(__name__)
+
+__all__ = ["TEMP_PREFIX", "ShardRecord", "encode_shard", "file_sha256", "write_shard"]
+
+COMPRESSION = "zstd"
+
+
+@dataclass(frozen=True)
+class ShardRecord:
+    """What the manifest keeps about a finished shard."""
+
+    name: str
+    rows: int
+    bytes: int
+    sha256: str
+    render_start: int
+    render_stop: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "sha256": self.sha256,
+            "renders": [self.render_start, self.render_stop],
+        }
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _leaf_paths(name: str, dtype: pa.DataType) -> list[str]:
+    """Parquet leaf column paths of an Arrow field (per-column options are keyed by these)."""
+    if pa.types.is_struct(dtype):
+        return [
+            p
+            for i in range(dtype.num_fields)
+            for p in _leaf_paths(f"{name}.{dtype.field(i).name}", dtype.field(i).type)
+        ]
+    if pa.types.is_list(dtype) or pa.types.is_fixed_size_list(dtype) or pa.types.is_large_list(dtype):
+        return _leaf_paths(f"{name}.list.element", dtype.value_type)
+    return [name]
+
+
+def _column_encodings(schema: pa.Schema) -> tuple[dict[str, str], list[str]]:
+    """Every column is zstd-compressed (PNM pixels shrink about 3x; PNG bytes pass through zstd's raw blocks at
+    memory speed). Image bytes are never dictionary-encoded: no two are alike."""
+    compression: dict[str, str] = {}
+    dictionary: list[str] = []
+    for field in schema:
+        for path in _leaf_paths(field.name, field.type):
+            compression[path] = COMPRESSION
+            if field.name not in IMAGE_COLUMNS:
+                dictionary.append(path)
+    return compression, dictionary
+
+
+def encode_shard(rows: list[dict[str, Any]], row_group_rows: int) -> tuple[pa.Buffer, int]:
+    """The Parquet bytes of ``rows`` (dicts keyed by the schema's columns) and their row count."""
+    schema = dataset_schema()
+    table = pa.Table.from_pydict({name: [row[name] for row in rows] for name in COLUMN_NAMES}, schema=schema)
+    compression, dictionary_columns = _column_encodings(schema)
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(
+        sink,
+        schema,
+        compression=compression,
+        use_dictionary=dictionary_columns,
+        write_statistics=True,
+    ) as writer:
+        writer.write_table(table, row_group_size=row_group_rows)
+    return sink.getvalue(), table.num_rows
+
+
+def write_shard(
+    rows: list[dict[str, Any]],
+    path: Path | str,
+    row_group_rows: int,
+    render_range: tuple[int, int],
+    store: DatasetStore | None = None,
+) -> ShardRecord:
+    """Writes ``rows`` to ``path`` (a local file, or with ``store`` a path relative to the store's root) and never
+    leaves a partial file there. Raises StorageError when the output cannot be written (disk full, read-only)."""
+    if store is None:
+        store, path = DatasetStore(Path(path).parent), Path(path).name
+    data, num_rows = encode_shard(rows, row_group_rows)
+    store.write_atomic(str(path), data)
+    name = str(path).rsplit("/", 1)[-1]
+    record = ShardRecord(name, num_rows, data.size, hashlib.sha256(memoryview(data)).hexdigest(), *render_range)
+    log.debug("wrote %s (%d rows, %.1f MB)", store.where(str(path)), record.rows, record.bytes / 1e6)
+    return record

@@ -1,0 +1,196 @@
+"""The render pipeline shared by the command line and the Prefect flows.
+
+plan shards -> sample specs -> render them through the worker pool -> rows (clean + augmented) -> write each
+shard atomically -> keep the manifest current. A rerun of the same job resumes: finished shards are kept.
+
+The command line streams every shard through one pool (``run_job`` -> ``render_shards``), so no worker idles at
+a shard boundary. The Prefect flow (``flows/generate.py``) runs one task per shard, each calling
+``render_shard`` with its own pool; both end in the same code that turns renders into rows and writes a shard.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from synthgen.assets.makehuman_data import MakeHumanDataError, ensure_makehuman_data
+from synthgen.augment import Augmenter
+from synthgen.config import HandsScene, JobConfig
+from synthgen.dataset.card import write_dataset_card_or_warn
+from synthgen.dataset.folder import DATA_DIR_NAME, DatasetWriter, shard_name
+from synthgen.dataset.shard_writer import ShardRecord, write_shard
+from synthgen.dataset.storage import DatasetStore
+from synthgen.errors import SynthgenError
+from synthgen.pipeline.render_pool import RenderPool
+from synthgen.pipeline.rows import rows_for_render
+from synthgen.pipeline.specs import sample_spec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    index: int
+    render_start: int
+    render_stop: int
+
+    @property
+    def name(self) -> str:
+        return shard_name(self.index)
+
+    @property
+    def render_indices(self) -> range:
+        return range(self.render_start, self.render_stop)
+
+
+@dataclass
+class JobSummary:
+    out: str
+    rows: int = 0
+    shards: int = 0
+    shards_written: int = 0
+    shards_kept: int = 0
+    renders: int = 0
+    seconds: float = 0.0
+    render_seconds: float = 0.0  # summed Cycles time inside the workers
+    worker_restarts: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+ProgressCallback = Callable[[int, int], None]  # (samples written so far in this run, samples planned)
+
+
+def plan_shards(config: JobConfig) -> list[ShardPlan]:
+    per_shard = config.dataset.renders_per_shard
+    count = math.ceil(config.num_renders / per_shard)
+    return [ShardPlan(i, i * per_shard, min(config.num_renders, (i + 1) * per_shard)) for i in range(count)]
+
+
+def prepare_assets(config: JobConfig) -> None:
+    """Fetches what the scene needs once, here, so workers never race to download it or fail one by one."""
+    held = getattr(config.scene, "layouts", {}).get("hand", 0.0) > 0  # products held in a hand
+    if isinstance(config.scene, HandsScene) or held:
+        try:
+            ensure_makehuman_data()
+        except MakeHumanDataError as exc:
+            raise SynthgenError(f"hand asset: {exc}") from None
+
+
+def make_pool(config: JobConfig, workers: int | None = None, threads: int | None = None) -> RenderPool:
+    """A pool of ``workers`` (default ``config.workers``) Blender processes with ``threads`` Cycles threads each
+    (default ``render.threads``, or the cores shared among ``config.workers``)."""
+    prepare_assets(config)
+    settings = config.render
+    threads = threads or settings.threads or max(1, (os.cpu_count() or 1) // config.workers)
+    return RenderPool(
+        workers=workers or config.workers,
+        threads_per_worker=threads,
+        batch_size=settings.batch_size,
+        timeout_s=settings.timeout_s,
+        retries=settings.retries,
+        max_renders_per_worker=settings.max_renders_per_worker,
+    )
+
+
+def make_augmenter(config: JobConfig) -> Augmenter | None:
+    return Augmenter(config.augment) if config.variants > 0 else None
+
+
+def render_shards(
+    config: JobConfig,
+    plans: list[ShardPlan],
+    pool: RenderPool,
+    dataset: DatasetWriter | DatasetStore,
+    on_progress: ProgressCallback | None = None,
+) -> tuple[list[ShardRecord], float]:
+    """Renders the planned shards through ``pool``; each shard is written the moment its last render is in.
+
+    With a ``DatasetWriter`` each shard is also recorded in the manifest at once; with a bare ``DatasetStore`` (a
+    task in another process) the caller records the returned records. Returns the shard records and the summed
+    in-worker render time.
+    """
+    store = dataset.store if isinstance(dataset, DatasetWriter) else dataset
+    augmenter = make_augmenter(config)
+    rows_per_render = 1 + config.variants
+    total = sum(len(p.render_indices) for p in plans) * rows_per_render
+    shard_of = {i: plan for plan in plans for i in plan.render_indices}
+    waiting = {plan.name: len(plan.render_indices) for plan in plans}
+    rows: dict[str, dict[int, list[dict[str, Any]]]] = {plan.name: {} for plan in plans}
+    specs = (sample_spec(config, i) for plan in plans for i in plan.render_indices)  # drawn as the pool asks
+    records: list[ShardRecord] = []
+    render_seconds = 0.0
+    done = 0
+    for result in pool.render(specs):
+        index = result.spec["render_index"]
+        plan = shard_of[index]
+        rows[plan.name][index] = rows_for_render(
+            result, config.variants, augmenter, config.dataset.splits, config.dataset.image_codec
+        )
+        render_seconds += result.output["timings"]["render_s"]
+        done += rows_per_render
+        waiting[plan.name] -= 1
+        if waiting[plan.name] == 0:
+            shard_rows = [row for i in sorted(rows[plan.name]) for row in rows[plan.name][i]]
+            record = write_shard(
+                shard_rows,
+                f"{DATA_DIR_NAME}/{plan.name}",
+                config.dataset.row_group_rows,
+                (plan.render_start, plan.render_stop),
+                store=store,
+            )
+            if isinstance(dataset, DatasetWriter):
+                dataset.record_shard(record)
+            records.append(record)
+            del rows[plan.name]
+        if on_progress:
+            on_progress(done, total)
+    return records, render_seconds
+
+
+def render_shard(
+    config: JobConfig, plan: ShardPlan, pool: RenderPool, dataset: DatasetWriter | DatasetStore
+) -> tuple[ShardRecord, float]:
+    """One shard (what a flow task does): its renders through ``pool``, rows, the shard written atomically."""
+    records, render_seconds = render_shards(config, [plan], pool, dataset)
+    return records[0], render_seconds
+
+
+def finish_dataset(dataset: DatasetWriter) -> None:
+    """Marks the dataset complete and writes its card (a folder or object storage alike)."""
+    dataset.write_manifest(complete=True)
+    write_dataset_card_or_warn(dataset.store.location)
+
+
+def run_job(
+    config: JobConfig,
+    overwrite: bool = False,
+    on_progress: ProgressCallback | None = None,
+    dataset: DatasetWriter | None = None,
+) -> JobSummary:
+    """Renders a whole dataset into ``config.out`` (or finishes an interrupted one).
+
+    ``dataset`` is an output folder already opened (checked and locked) by the caller; the run releases it.
+    """
+    started = time.perf_counter()
+    dataset = dataset or DatasetWriter(config, overwrite).open()
+    try:
+        plans = plan_shards(config)
+        todo = [plan for plan in plans if plan.name not in dataset.shards]
+        summary = JobSummary(out=str(config.out), shards=len(plans), shards_kept=len(plans) - len(todo))
+        if todo:
+            with make_pool(config) as pool:
+                records, summary.render_seconds = render_shards(config, todo, pool, dataset, on_progress)
+                summary.worker_restarts = pool.restarts
+            summary.shards_written = len(records)
+            summary.renders = sum(len(p.render_indices) for p in todo)
+        finish_dataset(dataset)
+        summary.rows = sum(r.rows for r in dataset.shards.values())
+    finally:
+        dataset.release()
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,362 @@
+"""The products scene: several seeded SKUs on a table, on shelf boards (rows of facings) or on a conveyor belt.
+
+All SKUs of a scene come from one split's pool (the primary SKU's split), so no product straddles splits.
+Each placement stores its local-to-world matrix and local bounds, taken from the exact mesh the worker builds.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+from synthgen.config import ProductsScene
+from synthgen.pipeline.rows import assign_split
+from synthgen.scenes.common.camera_math import horizontal_fov
+from synthgen.scenes.products.defects import deform, sample_defect
+from synthgen.scenes.products.geometry import local_bounds, product_mesh
+from synthgen.scenes.products.identity import sample_sku
+from synthgen.scenes.products.layout import footprint, object_matrix, pack_circles
+from synthgen.scenes.tabletop.sampler import _colour, _uniform, sample_lighting, sample_surface
+
+GAP_M = 0.008
+FLAT_FAMILIES = {"blister": 0.8, "pouch": 0.5}  # share lying flat on tables and belts
+
+
+@functools.lru_cache(maxsize=4096)
+def _sku(job_seed: int, sku_id: int, families: tuple[tuple[str, float], ...]) -> dict[str, Any]:
+    return sample_sku(job_seed, sku_id, dict(families))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sku_bounds(job_seed: int, sku_id: int, families: tuple[tuple[str, float], ...]) -> tuple[list, list]:
+    return local_bounds(product_mesh(_sku(job_seed, sku_id, families)).array())
+
+
+@functools.lru_cache(maxsize=65536)
+def sku_split(job_seed: int, sku_id: int, ratios: tuple[tuple[str, float], ...]) -> str:
+    """A SKU's split: drawn for the split group "sku:<id>" like every other split group."""
+    return assign_split(job_seed, f"sku:{sku_id}", dict(ratios))
+
+
+class _Catalogue:
+    """The scene's SKUs: a primary drawn from the whole catalogue, the others from the primary's split."""
+
+    MAX_TRIES = 1000
+
+    def __init__(self, job_seed: int, scene: ProductsScene, ratios: dict[str, float], rng: np.random.Generator):
+        self.seed, self.families = job_seed, tuple(sorted(scene.families.items()))
+        self.ratios = tuple(ratios.items())
+        self.skus = scene.skus
+        self.primary = int(rng.integers(scene.skus))
+        self.split = sku_split(job_seed, self.primary, self.ratios)
+
+    def sku(self, sku_id: int) -> dict[str, Any]:
+        return _sku(self.seed, sku_id, self.families)
+
+    def bounds(self, sku_id: int) -> tuple[list, list]:
+        return _sku_bounds(self.seed, sku_id, self.families)
+
+    def draw(self, rng: np.random.Generator) -> int:
+        """Rejection sampling (no list of the catalogue, which may hold millions of SKUs); a split too rare to
+        hit falls back to the primary itself."""
+        for _ in range(self.MAX_TRIES):
+            sku_id = int(rng.integers(self.skus))
+            if sku_split(self.seed, sku_id, self.ratios) == self.split:
+                return sku_id
+        return self.primary
+
+    def hand_identity(self, rng: np.random.Generator, identities: int) -> int:
+        """A hand identity of the scene's split (its group "identity:<id>"), so that hands, like products, stay in
+        one split. Drawn by rejection; a small catalogue is then searched in order, and only when no identity at
+        all falls in that split does a hand appear in two splits (``synthgen inspect`` warns about it)."""
+        ratios = dict(self.ratios)
+
+        def in_split(identity_id: int) -> bool:
+            return assign_split(self.seed, f"identity:{identity_id}", ratios) == self.split
+
+        for _ in range(self.MAX_TRIES):
+            identity_id = int(rng.integers(identities))
+            if in_split(identity_id):
+                return identity_id
+        return next((i for i in range(min(identities, 10 * self.MAX_TRIES)) if in_split(i)), identity_id)
+
+
+def _placement(
+    cat: _Catalogue,
+    sku_id: int,
+    rest: str,
+    yaw: float,
+    xy: Any,
+    z: float,
+    rng: np.random.Generator,
+    scene: ProductsScene,
+) -> dict[str, Any]:
+    sku = cat.sku(sku_id)
+    low, high = cat.bounds(sku_id)
+    defect = None
+    if rng.uniform() < scene.defects.rate:
+        mesh = product_mesh(sku)
+        defect = sample_defect(rng, sku, mesh, scene.defects.types)
+        low, high = local_bounds(deform(mesh, defect, sku))  # a lifted cap or flap may stick out
+    return {
+        "sku_id": sku_id,
+        "rest": rest,
+        "yaw_deg": round(yaw, 4),
+        "matrix_world": object_matrix(low, high, rest, yaw, xy, z).round(6).tolist(),
+        "bounds_local": [[round(v, 6) for v in low], [round(v, 6) for v in high]],
+        "defect": defect,
+    }
+
+
+def _rest(rng: np.random.Generator, family: str) -> str:
+    return "flat" if rng.uniform() < FLAT_FAMILIES.get(family, 0.0) else "upright"
+
+
+def _scatter(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator, belt: bool) -> tuple[list, dict]:
+    """Table: products scattered round the centre. Belt: products in a file along x, spaced, any heading."""
+    count = min(scene.max_products, int(rng.integers(scene.products[0], scene.products[1] + 1)))
+    ids = [cat.primary] + [cat.draw(rng) for _ in range(count - 1)]
+    rests = [_rest(rng, cat.sku(i)["family"]) for i in ids]
+    sizes = [footprint(*cat.bounds(i), rest) for i, rest in zip(ids, rests, strict=True)]
+    radii = [math.hypot(hx, hy) for hx, hy, _ in sizes]
+    yaws = [float(rng.uniform(-180, 180)) if belt else float(rng.uniform(-50, 50)) for _ in ids]
+    placements = []
+    extra: dict[str, Any] = {}
+    if belt:
+        belt_width = _uniform(rng, (0.35, 0.6))
+        x = 0.0
+        for sku_id, rest, radius, yaw in zip(ids, rests, radii, yaws, strict=True):
+            lateral = max(0.0, belt_width / 2 - radius - 0.02)
+            y = float(rng.uniform(-lateral, lateral))
+            placements.append(_placement(cat, sku_id, rest, yaw, (x + radius, y), 0.0, rng, scene))
+            x += 2 * radius + _uniform(rng, (0.03, 0.15))
+        shift = x / 2
+        for p in placements:
+            p["matrix_world"][0][3] = round(p["matrix_world"][0][3] - shift, 6)
+        extra["conveyor"] = {
+            "width_m": belt_width,
+            "direction": [1.0, 0.0, 0.0] if rng.uniform() < 0.5 else [-1.0, 0.0, 0.0],
+            "speed_m_s": _uniform(rng, (0.1, 0.5)),
+            "belt_color": _colour(rng, (0.0, 0.3), (0.05, 0.2)),
+            "frame_color": _colour(rng, (0.0, 0.1), (0.5, 0.8)),
+            "rib_scale": _uniform(rng, (40.0, 120.0)),
+        }
+    else:
+        # Products stand in a loose group (about a third of the square covered), as on a counter or a desk.
+        spread = max(max(radii) + 0.02, math.sqrt(sum(math.pi * r * r for r in radii) / 0.35) / 2)
+        centres = pack_circles(rng, radii, (spread, spread), GAP_M)
+        for sku_id, rest, yaw, centre in zip(ids, rests, yaws, centres, strict=True):
+            if centre is not None:
+                placements.append(_placement(cat, sku_id, rest, yaw, centre, 0.0, rng, scene))
+    return placements, extra
+
+
+def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> tuple[list, dict]:
+    """Boards of a gondola shelf; each board holds runs of facings (one SKU repeated side by side) and rows of
+    the same SKU behind the front one, fronts flush with the shelf edge."""
+    boards = int(rng.integers(2, 4))
+    tallest_primary = footprint(*cat.bounds(cat.primary), "upright")[2]
+    spacing = max(_uniform(rng, (0.3, 0.42)), tallest_primary + 0.05)
+    width, depth = _uniform(rng, (0.8, 1.2)), _uniform(rng, (0.3, 0.42))
+    base = _uniform(rng, (0.1, 0.3))
+    placements: list[dict[str, Any]] = []
+    tags: list[list[float]] = []  # price tags on the shelf edge: [x, board index] under each run of facings
+    primary_board = int(rng.integers(boards))
+    # The primary's board is filled first, so the product cap never leaves the primary out.
+    for board in [primary_board] + [b for b in range(boards) if b != primary_board]:
+        z = base + board * spacing
+        x = -width / 2 + 0.02
+        misses = 0
+        first = board == primary_board
+        while x < width / 2 - 0.05 and len(placements) < scene.max_products and misses < 20:
+            sku_id = cat.primary if first else cat.draw(rng)
+            low, high = cat.bounds(sku_id)
+            hx, hy, height = footprint(low, high, "upright")
+            if height > spacing - 0.03 or x + 2 * hx > width / 2 - 0.01:
+                misses += 1  # too tall for this board or too wide for what is left of it
+                continue
+            run_start = x
+            for _ in range(int(rng.integers(1, 4))):
+                if x + 2 * hx > width / 2 - 0.01 or len(placements) >= scene.max_products:
+                    break
+                y = -depth / 2 + hy + _uniform(rng, (0.005, 0.02))
+                for _row in range(2):  # the front facing and one behind it
+                    if y + hy > depth / 2 - 0.01 or len(placements) >= scene.max_products:
+                        break
+                    # A small turn; the footprint allows for it (sin 3 degrees of the depth on each side).
+                    yaw = float(np.clip(rng.normal(0.0, 1.5), -3.0, 3.0))
+                    slack = math.sin(math.radians(3.0)) * hy
+                    placements.append(_placement(cat, sku_id, "upright", yaw, (x + hx + slack, y), z, rng, scene))
+                    y += 2 * hy + 2 * slack + 0.012
+                x += 2 * hx + 2 * math.sin(math.radians(3.0)) * hy + 0.006
+            first = False
+            if x > run_start:
+                tags.append([round((run_start + x) / 2, 5), board])
+            x += _uniform(rng, (0.0, 0.03))
+    # The primary product (instance 1) leads the list.
+    order = sorted(range(len(placements)), key=lambda k: placements[k]["sku_id"] != cat.primary)
+    placements = [placements[k] for k in order]
+    extra = {
+        "shelf": {
+            "boards": boards,
+            "spacing_m": spacing,
+            "width_m": width,
+            "depth_m": depth,
+            "base_m": base,
+            "board_color": _colour(rng, (0.0, 0.15), (0.6, 0.95)),
+            "back_color": _colour(rng, (0.0, 0.3), (0.3, 0.9)),
+            "edge_color": _colour(rng, (0.3, 0.9), (0.4, 0.9)),
+            "tags": tags,
+        }
+    }
+    return placements, extra
+
+
+def _camera(scene: ProductsScene, layout: str, placements: list, resolution: tuple[int, int], rng: np.random.Generator,
+            primary_xyz: np.ndarray) -> dict[str, Any]:  # fmt: skip
+    corners = []
+    for p in placements:
+        m = np.array(p["matrix_world"])
+        low, high = np.array(p["bounds_local"])
+        local = np.array([[a, b, c] for a in (low[0], high[0]) for b in (low[1], high[1]) for c in (low[2], high[2])])
+        corners.append(local @ m[:3, :3].T + m[:3, 3])
+    pts = np.vstack(corners)
+    cam = scene.camera
+    focal = _uniform(rng, cam.focal_mm)
+    fov = horizontal_fov(focal, cam.sensor_mm) * min(resolution) / max(resolution)
+    fill = _uniform(rng, cam.fill)
+    if layout == "shelf":
+        # In front of the shelf, framing a section around the primary product.
+        # Between the primary product and the middle of the shelf, so the frame shows shelf rather than wall.
+        look_at = primary_xyz * np.array([0.6, 1.0, 1.0]) + np.array([rng.normal(0, 0.05), 0.0, rng.normal(0, 0.04)])
+        radius = _uniform(rng, (0.18, 0.45))
+        distance = radius / math.sin(fill * fov / 2.0)
+        azimuth = math.radians(-90 + rng.normal(0, 12))
+        elevation = math.radians(rng.normal(5, 8))
+    else:
+        if layout == "conveyor":  # a stretch of the belt round the primary product
+            near = np.linalg.norm(pts[:, :2] - primary_xyz[:2], axis=1) < 0.35
+            pts = pts[near] if near.any() else pts
+        centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
+        radius = float(np.linalg.norm(pts.max(axis=0) - pts.min(axis=0)) / 2)
+        look_at = centre + rng.normal(0.0, 0.05 * radius, size=3)
+        distance = radius / math.sin(fill * fov / 2.0)
+        azimuth = rng.uniform(0, 2 * math.pi)
+        low, high = cam.elevation_deg
+        if layout == "conveyor":
+            low, high = max(low, 45.0), max(high, 80.0)
+        elevation = math.radians(_uniform(rng, (low, high)))
+    location = look_at + distance * np.array(
+        [math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth), math.sin(elevation)]
+    )
+    return {
+        "location": location.tolist(),
+        "look_at": look_at.tolist(),
+        "roll_deg": _uniform(rng, cam.roll_deg),
+        "focal_mm": focal,
+        "sensor_mm": cam.sensor_mm,
+    }
+
+
+def _lighting(rng: np.random.Generator, scene: ProductsScene, layout: str, target: np.ndarray) -> dict[str, Any]:
+    lighting = sample_lighting(rng, scene.lights, target)
+    if layout == "shelf":  # store lighting comes from the aisle side, not through the back panel
+        for light in lighting["lights"]:
+            if light["location"][1] > target[1]:
+                light["location"][1] = 2 * target[1] - light["location"][1]
+    return lighting
+
+
+def grip_diameter(sku: dict[str, Any]) -> float:
+    """What a hand closes round: the diameter of round packs, the depth of flat ones (clipped to a grasp)."""
+    width, depth, _ = sku["size"]
+    family = sku["family"]
+    size = width if family in ("bottle", "can", "jar") else depth
+    return float(np.clip(size, 0.02, 0.08))
+
+
+def _hand_held(job_seed: int, scene: ProductsScene, cat: _Catalogue, rng: np.random.Generator, spp: int) -> dict:
+    """One product in a hand whose grasp closes round it; the worker fits the product into the posed hand."""
+    from synthgen.config import HandCameraSampling, HandsScene
+    from synthgen.scenes.hands.pose import sample_hand_pose
+    from synthgen.scenes.hands.sampler import sample_hands_spec
+
+    hands = HandsScene(
+        identities=scene.hand_identities,
+        samples_per_identity=1,
+        camera=HandCameraSampling(mode="orbit", fill=(0.5, 0.7)),
+    )
+    identity_id = cat.hand_identity(rng, scene.hand_identities)
+    spec = sample_hands_spec(job_seed, hands, identity_id, rng, spp)
+    sku = cat.sku(cat.primary)
+    spec["hand"]["pose"] = sample_hand_pose(rng, "grasp", grasp_diameter_m=grip_diameter(sku))
+    placement = _placement(cat, cat.primary, "upright", 0.0, (0.0, 0.0), 0.0, rng, scene)
+    placement["instance_id"] = 2  # the hand is instance 1
+    spec |= {"kind": "hand_with_product", "products": [placement], "grip": {"along": _uniform(rng, (0.3, 0.5))}}
+    return spec
+
+
+def sample_products_spec(
+    job_seed: int,
+    scene: ProductsScene,
+    ratios: dict[str, float],
+    resolution: tuple[int, int],
+    rng: np.random.Generator,
+    spp: int = 32,
+) -> dict[str, Any]:
+    names = sorted(scene.layouts)
+    weights = np.array([scene.layouts[n] for n in names], dtype=float)
+    layout = names[int(rng.choice(len(names), p=weights / weights.sum()))]
+    cat = _Catalogue(job_seed, scene, ratios, rng)
+    if layout == "hand":
+        held = _hand_held(job_seed, scene, cat, rng, spp)
+        return held | {
+            "scene_type": "products",
+            "layout": layout,
+            "split_group": f"sku:{cat.primary}",
+            "sku_id": cat.primary,
+            "product_class": cat.sku(cat.primary)["product_class"],
+            "skus": {str(cat.primary): cat.sku(cat.primary)},
+            "surface": sample_surface(rng, scene.surfaces[0]),
+        }
+    if layout == "shelf":
+        placements, extra = _shelf(cat, scene, rng)
+    else:
+        placements, extra = _scatter(cat, scene, rng, belt=layout == "conveyor")
+    primary = np.array(placements[0]["matrix_world"])[:3, 3] + np.array(
+        [0, 0, 0.5 * placements[0]["bounds_local"][1][2]]
+    )
+    for instance_id, p in enumerate(placements, start=1):
+        p["instance_id"] = instance_id  # instance 1 is the primary product (the row's bbox and sku_id)
+    camera = _camera(scene, layout, placements, resolution, rng, primary)
+    if layout != "shelf":
+        # The subject (instance 1) is the product nearest the camera, so something in front rarely hides it.
+        # Every SKU of the scene shares one split, so this never moves a product across splits.
+        location = np.array(camera["location"])
+        nearest = min(
+            range(len(placements)),
+            key=lambda k: float(np.linalg.norm(np.array(placements[k]["matrix_world"])[:3, 3] - location)),
+        )
+        placements.insert(0, placements.pop(nearest))
+        for instance_id, p in enumerate(placements, start=1):
+            p["instance_id"] = instance_id
+    primary_sku = placements[0]["sku_id"]
+    surface = scene.surfaces[int(rng.integers(len(scene.surfaces)))]
+    skus = {str(i): cat.sku(i) for i in sorted({p["sku_id"] for p in placements})}
+    return {
+        "kind": "product",
+        "scene_type": "products",
+        "layout": layout,
+        "split_group": f"sku:{primary_sku}",
+        "sku_id": primary_sku,
+        "product_class": cat.sku(primary_sku)["product_class"],
+        "skus": skus,
+        "products": placements,
+        "surface": sample_surface(rng, surface),
+        "camera": camera,
+        "lighting": _lighting(rng, scene, layout, primary),
+        **extra,
+    }
