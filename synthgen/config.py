@@ -11,16 +11,17 @@ import json
 import os
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from synthgen.augment import AugmentConfig
-from synthgen.config_fields import FloatRange, StrictModel, check_range, check_weights
+from synthgen.config_fields import StrictModel
 from synthgen.dataset.image_codec import ImageCodec
 from synthgen.errors import UsageError
-from synthgen.scenes.hands.attacks.config import AttackSampling
+from synthgen.scenes.registry import scene_kinds
+from synthgen.scenes.tabletop.config import TabletopScene
 
 # Cycles renders any size from 1 px; below 16 px labels are meaningless and above 8192 px a CPU render of one
 # image takes hours, so both are treated as mistakes.
@@ -44,191 +45,12 @@ class RenderSettings(StrictModel):
     max_renders_per_worker: int = Field(200, ge=1, description="workers are recycled after this many renders")
 
 
-class CameraSampling(StrictModel):
-    focal_mm: FloatRange = (35.0, 70.0)
-    sensor_mm: float = Field(36.0, gt=0)
-    elevation_deg: FloatRange = (20.0, 65.0)
-    fill: FloatRange = Field((0.6, 0.95), description="share of the field of view the objects' bounding sphere fills")
-    roll_deg: FloatRange = (-8.0, 8.0)
-
-    _ranges = field_validator("focal_mm", "elevation_deg", "fill", "roll_deg")(check_range)
-
-
-class LightSampling(StrictModel):
-    count: tuple[int, int] = (1, 3)
-    power_w: FloatRange = Field((15.0, 120.0), description="area light power at 1 m (scaled by distance squared)")
-    kelvin: FloatRange = (2800.0, 7500.0)
-    world_strength: FloatRange = (0.05, 0.4)
-    sky_share: float = Field(0.4, ge=0, le=1, description="share of scenes lit by a daylight sky with a sun")
-    sky_strength: FloatRange = Field((0.03, 0.1), description="strength of the physical sky (and its sun)")
-    sun_elevation_deg: FloatRange = (10.0, 70.0)
-    point_share: float = Field(0.0, ge=0, le=1, description="share of lights that are point lights (bulbs, lamps)")
-    point_radius_m: FloatRange = Field((0.005, 0.05), description="point light radius (shadow softness)")
-
-    _ranges = field_validator(
-        "count", "power_w", "kelvin", "world_strength", "sky_strength", "sun_elevation_deg", "point_radius_m"
-    )(check_range)
-
-
-class TabletopScene(StrictModel):
-    """Product-like objects on a textured surface (the foundation scene; ``kind`` = "object")."""
-
-    type: Literal["tabletop"] = "tabletop"
-    objects: tuple[int, int] = (1, 3)
-    shapes: list[Literal["box", "cylinder", "bottle"]] = ["box", "cylinder", "bottle"]
-    surfaces: list[Literal["wood", "tiles", "concrete", "fabric", "marble"]] = [
-        "wood",
-        "tiles",
-        "concrete",
-        "fabric",
-        "marble",
-    ]
-    camera: CameraSampling = CameraSampling()
-    lights: LightSampling = LightSampling()
-
-    @field_validator("objects")
-    @classmethod
-    def _objects_range(cls, value: tuple[int, int]) -> tuple[int, int]:
-        check_range(value)
-        if value[0] < 1 or value[1] > 8:
-            raise ValueError(f"must lie within [1, 8], got {list(value)}")
-        return value
-
-    @field_validator("shapes", "surfaces")
-    @classmethod
-    def _not_empty(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("must name at least one")
-        return value
-
-
-class HandCameraSampling(StrictModel):
-    """Palm mode aims at the palm along its normal (a palm scanner); orbit mode views the hand from anywhere."""
-
-    mode: Literal["palm", "orbit"] = "palm"
-    focal_mm: FloatRange = (24.0, 40.0)
-    sensor_mm: float = Field(36.0, gt=0)
-    tilt_deg: FloatRange = Field((0.0, 20.0), description="palm mode: angle between the view and the palm normal")
-    fill: FloatRange = Field((0.75, 0.95), description="share of the field of view the hand's extent fills")
-    roll_deg: FloatRange = (-20.0, 20.0)
-    min_distance_m: float = Field(0.08, gt=0)
-    exposure_ev: FloatRange = Field(
-        (-1.0, 0.5), description="film exposure in stops (RGB only): the camera's exposure setting and its error"
-    )
-
-    _ranges = field_validator("focal_mm", "tilt_deg", "fill", "roll_deg", "exposure_ev")(check_range)
-
-
-class NirSettings(StrictModel):
-    """A monochrome near-infrared capture lit by the sensor's own LEDs, rendered beside the RGB image."""
-
-    enabled: bool = False
-    power_w_at_1m: FloatRange = Field((5.0, 9.0), description="LED power, scaled by distance squared")
-    spp_share: float = Field(0.5, gt=0, le=1, description="NIR samples per pixel as a share of render.spp")
-    ambient: FloatRange = Field((0.0, 0.02), description="world light strength during the NIR capture")
-
-    _ranges = field_validator("power_w_at_1m", "ambient")(check_range)
-
-
-class HandsScene(StrictModel):
-    """Posed MakeHuman hands of seeded identities, before a backdrop (``kind`` = "hand")."""
-
-    type: Literal["hands"] = "hands"
-    identities: int = Field(100, ge=1, le=10_000_000, description="distinct hand identities")
-    samples_per_identity: int = Field(10, ge=1, le=100_000)
-    pose_families: dict[str, float] = Field(
-        {"open_palm": 3.0, "relaxed": 1.0, "pointing": 1.0, "pinch": 1.0, "fist": 1.0, "grasp": 1.0, "natural": 2.0},
-        description="relative weights of the pose families",
-    )
-    camera: HandCameraSampling = HandCameraSampling()
-    lights: LightSampling = LightSampling(power_w=(8.0, 50.0), point_share=0.35)
-    backdrops: list[Literal["wood", "tiles", "concrete", "fabric", "marble"]] = [
-        "wood",
-        "tiles",
-        "concrete",
-        "fabric",
-        "marble",
-    ]
-    backdrop_distance_m: FloatRange = (0.15, 0.8)
-    world_only_share: float = Field(0.15, ge=0, le=1, description="share of samples with no backdrop")
-    nir: NirSettings = NirSettings()
-    attacks: AttackSampling = Field(AttackSampling(), description="presentation attacks (spoofs); none by default")
-
-    _ranges = field_validator("backdrop_distance_m")(check_range)
-
-    @field_validator("pose_families")
-    @classmethod
-    def _known_families(cls, value: dict[str, float]) -> dict[str, float]:
-        from synthgen.scenes.hands.pose import POSE_FAMILIES
-
-        return check_weights(value, POSE_FAMILIES, "pose families")
-
-
-ProductLayout = Literal["tabletop", "shelf", "conveyor", "hand"]
-
-
-class DefectSettings(StrictModel):
-    """Quality-control defects: which share of product instances carries one, and how types are weighted."""
-
-    rate: float = Field(0.3, ge=0, le=1, description="share of product instances with a defect")
-    types: dict[str, float] = Field(
-        {"dent": 1.0, "crushed_corner": 1.0, "torn_label": 1.0, "misaligned_label": 1.0, "scratch": 1.0,
-         "stain": 1.0, "open_seal": 1.0},
-        description="relative weights of the defect types",
-    )  # fmt: skip
-
-    @field_validator("types")
-    @classmethod
-    def _known_types(cls, value: dict[str, float]) -> dict[str, float]:
-        from synthgen.scenes.products.defects import DEFECT_TYPES
-
-        return check_weights(value, DEFECT_TYPES, "defect types")
-
-
-class ProductsScene(StrictModel):
-    """Procedural retail products (SKUs) on a table, a shelf or a conveyor belt (``kind`` = "product")."""
-
-    type: Literal["products"] = "products"
-    skus: int = Field(200, ge=1, le=10_000_000, description="distinct products (SKUs) in the catalogue")
-    families: dict[str, float] = Field(
-        {"carton": 1.0, "bottle": 1.0, "can": 1.0, "jar": 1.0, "pouch": 1.0, "tube": 1.0, "blister": 1.0},
-        description="relative weights of the product families",
-    )
-    layouts: dict[ProductLayout, float] = Field(
-        {"tabletop": 1.0, "shelf": 1.0, "conveyor": 1.0},
-        description="relative weights of the scene layouts; 'hand' = one product held in a hand",
-    )
-    hand_identities: int = Field(100, ge=1, le=10_000_000, description="hand identities for the 'hand' layout")
-    products: tuple[int, int] = Field((3, 7), description="products per table or conveyor scene")
-    max_products: int = Field(24, ge=1, le=64, description="products per scene at most (shelves fill up to it)")
-    defects: DefectSettings = DefectSettings()
-    surfaces: list[Literal["wood", "tiles", "concrete", "fabric", "marble"]] = ["wood", "tiles", "concrete", "marble"]
-    camera: CameraSampling = CameraSampling(focal_mm=(30.0, 60.0), elevation_deg=(15.0, 60.0), fill=(0.85, 1.15))
-    lights: LightSampling = LightSampling()
-
-    @field_validator("families")
-    @classmethod
-    def _known_families(cls, value: dict[str, float]) -> dict[str, float]:
-        from synthgen.scenes.products.identity import FAMILIES
-
-        return check_weights(value, FAMILIES, "product families")
-
-    @field_validator("layouts")
-    @classmethod
-    def _layout_weights(cls, value: dict[str, float]) -> dict[str, float]:
-        return check_weights(value, get_args(ProductLayout), "layouts")
-
-    @field_validator("products")
-    @classmethod
-    def _products_range(cls, value: tuple[int, int]) -> tuple[int, int]:
-        check_range(value)
-        if value[0] < 1:
-            raise ValueError(f"must be at least 1, got {list(value)}")
-        return value
-
-
-SceneConfig = Annotated[TabletopScene | HandsScene | ProductsScene, Field(discriminator="type")]
-SCENE_TYPES = ("tabletop", "hands", "products")
+# One config model per registered scene kind (plugins included), told apart by ``scene.type``.
+SCENE_TYPES = tuple(scene_kinds())
+SceneConfig = Annotated[
+    Union[tuple(kind.config_model for kind in scene_kinds().values())],  # noqa: UP007 (a union built at run time)
+    Field(discriminator="type"),
+]
 
 
 class DatasetSettings(StrictModel):
@@ -293,26 +115,21 @@ class JobConfig(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _renders_from_identities(cls, data: Any) -> Any:
-        """A hands job renders identities x samples_per_identity unless num_renders says otherwise."""
+    def _default_renders_from_the_scene(cls, data: Any) -> Any:
+        """A scene kind may set the default ``num_renders`` (hands: identities x samples_per_identity)."""
         if isinstance(data, dict) and "num_renders" not in data:
             scene = data.get("scene")
-            if isinstance(scene, dict) and scene.get("type") == "hands":
-                defaults = HandsScene.model_fields
-                identities = scene.get("identities", defaults["identities"].default)
-                per_identity = scene.get("samples_per_identity", defaults["samples_per_identity"].default)
-                if isinstance(identities, int) and isinstance(per_identity, int):
-                    data = {**data, "num_renders": identities * per_identity}
+            kind = scene_kinds().get(scene.get("type")) if isinstance(scene, dict) else None
+            renders = kind.config_model.default_num_renders(scene) if kind is not None else None
+            if renders is not None:
+                data = {**data, "num_renders": renders}
         return data
 
     @model_validator(mode="after")
-    def _identities_cover_the_renders(self) -> JobConfig:
-        if isinstance(self.scene, HandsScene):
-            capacity = self.scene.identities * self.scene.samples_per_identity
-            if self.num_renders > capacity:
-                raise ValueError(
-                    f"num_renders={self.num_renders} exceeds scene.identities x scene.samples_per_identity = {capacity}"
-                )
+    def _scene_covers_the_renders(self) -> JobConfig:
+        capacity = self.scene.render_capacity()
+        if capacity is not None and self.num_renders > capacity[0]:
+            raise ValueError(f"num_renders={self.num_renders} exceeds {capacity[1]} = {capacity[0]}")
         return self
 
     @model_validator(mode="after")
@@ -429,8 +246,3 @@ def load_config(
         return JobConfig.model_validate(data)
     except ValidationError as exc:
         raise UsageError(format_validation_error(exc)) from None
-
-
-def default_workers() -> int:
-    """One worker per two cores keeps Cycles' own threads busy without oversubscribing."""
-    return max(1, (os.cpu_count() or 2) // 2)

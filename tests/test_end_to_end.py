@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthgen.dataset.image_codec import decode_image
-from synthgen.dataset.schema import COLUMN_NAMES
+from synthgen.dataset.schema import column_names
 from synthgen.scenes.common.camera_math import project_points
 from synthgen.scenes.common.pixel_labels import bbox_from_mask
 from tests.conftest import run_cli
@@ -44,7 +44,7 @@ def test_render_writes_a_valid_dataset(rendered_dataset: Path) -> None:
 
 def test_rows_carry_the_contract_columns_and_unique_ids(rendered_dataset: Path) -> None:
     table = pads.dataset(str(rendered_dataset / "data"), format="parquet").to_table()
-    assert table.schema.names == COLUMN_NAMES
+    assert table.schema.names == column_names()
     ids = table.column("sample_id").to_pylist()
     assert len(set(ids)) == len(ids) == 4
     assert table.column("aug_index").to_pylist() == [0, 0, 0, 0]

@@ -10,13 +10,13 @@ import pytest
 
 from synthgen.config import load_config
 from synthgen.errors import UsageError
-from synthgen.pipeline.rows import assign_split
 from synthgen.pipeline.specs import sample_spec
 from synthgen.scenes.products import ean13
 from synthgen.scenes.products.artwork import Atlas, draw_atlas
 from synthgen.scenes.products.defects import DEFECT_TYPES, deform, eligible_types, sample_defect
 from synthgen.scenes.products.geometry import box_corners, product_mesh
 from synthgen.scenes.products.identity import FAMILIES, sample_sku
+from synthgen.splits import assign_split
 
 
 def decode_barcode(atlas: Atlas) -> str:

@@ -11,7 +11,7 @@ import pyarrow.dataset as pads
 import pytest
 
 from synthgen.dataset.image_codec import decode_image
-from synthgen.dataset.schema import COLUMN_NAMES
+from synthgen.dataset.schema import column_names
 from synthgen.scenes.common.pixel_labels import bbox_from_mask
 from tests.conftest import run_cli
 
@@ -35,7 +35,7 @@ def test_products_render_a_valid_dataset(products_dataset: Path) -> None:
     rows = _rows(products_dataset)
     assert len(rows) == 4
     table = pads.dataset(str(products_dataset / "data"), format="parquet").to_table()
-    assert table.schema.names == COLUMN_NAMES
+    assert table.schema.names == column_names()
     for row in rows:
         spec = json.loads(row["spec"])
         assert row["kind"] == "product"

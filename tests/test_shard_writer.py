@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from synthgen.dataset.image_codec import decode_image, encode_image
-from synthgen.dataset.schema import COLUMN_NAMES, dataset_schema
+from synthgen.dataset.schema import column_names, dataset_schema
 from synthgen.dataset.shard_writer import TEMP_PREFIX, file_sha256, write_shard
 
 
@@ -42,7 +42,7 @@ def test_round_trip_keeps_every_value(tmp_path: Path) -> None:
     path = tmp_path / "shard-00000.parquet"
     record = write_shard(rows, path, row_group_rows=2, render_range=(0, 5))
     table = pq.read_table(path)
-    assert table.schema.names == COLUMN_NAMES
+    assert table.schema.names == column_names()
     read_back = table.to_pylist()
     for got, want in zip(read_back, rows, strict=True):
         assert got.pop("depth_scale") == pytest.approx(want["depth_scale"])  # stored as float32
@@ -56,7 +56,7 @@ def test_schema_carries_huggingface_features() -> None:
     features = json.loads(dataset_schema().metadata[b"huggingface"])["info"]["features"]
     assert features["image"] == {"_type": "Image"}
     assert features["camera_K"]["length"] == 3 and features["camera_K"]["feature"]["length"] == 3
-    assert set(features) == set(COLUMN_NAMES)
+    assert set(features) == set(column_names())
 
 
 def test_a_failed_write_leaves_the_old_shard_and_no_temporary_file(tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 
-from synthgen.pipeline.rows import assign_split, split_group
 from synthgen.seeding import Stream, derive_rng
+from synthgen.splits import assign_split, split_group
 from tests.conftest import REPO
 
 RATIOS = {"train": 0.8, "val": 0.1, "test": 0.1}
@@ -45,7 +45,7 @@ def test_the_seed_changes_the_draw_and_renders_without_a_group_keep_their_old_sp
 def test_group_splits_are_the_same_in_every_process() -> None:
     """Derived from the group's bytes, not hash() (salted per process)."""
     code = (
-        "from synthgen.pipeline.rows import assign_split;"
+        "from synthgen.splits import assign_split;"
         "print(','.join(assign_split(11, f'identity:{n}', {'train': 0.5, 'val': 0.25, 'test': 0.25}) "
         "for n in range(30)))"
     )

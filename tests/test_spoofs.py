@@ -11,8 +11,8 @@ import pytest
 
 from synthgen.config import load_config
 from synthgen.errors import UsageError
+from synthgen.pipeline.rows import attack_params_json
 from synthgen.pipeline.specs import sample_spec
-from synthgen.scenes.hands.attacks.attack_labels import attack_params_json
 from synthgen.scenes.hands.attacks.print_process import (
     am_screen,
     apply_colour_shift,

@@ -102,3 +102,20 @@ def _read_exr_parts(path: Path) -> dict[str, np.ndarray]:
     finally:
         image.close()
     return parts
+
+
+NIR_LUMINANCE = np.array([0.2126, 0.7152, 0.0722])
+
+
+def capture_nir(scene: bpy.types.Scene, builder: Any, spec: dict[str, Any], scratch: Path) -> np.ndarray:
+    """The near-infrared capture of the applied ``spec``: the builder switches the scene to NIR, Cycles renders
+    it at the NIR sample count, the builder switches back. An NIR sensor is monochrome: the capture is the
+    luminance of the rendered response (uint8)."""
+    saved = builder.begin_nir(spec)
+    scene.cycles.samples = spec["nir"]["spp"]
+    try:
+        image = render_to_arrays(scene, scratch)["image"]
+    finally:
+        builder.end_nir(spec, saved)
+        scene.cycles.samples = spec["render"]["spp"]
+    return np.rint(image.astype(np.float32) @ NIR_LUMINANCE).astype(np.uint8)

@@ -25,6 +25,14 @@ def set_matrix(obj: bpy.types.Object, matrix: np.ndarray) -> None:
     obj.matrix_world = mathutils.Matrix(np.asarray(matrix).tolist())
 
 
+def ground_quad(scene: bpy.types.Scene, name: str, size_m: float) -> bpy.types.Object:
+    """A square plane of side ``size_m`` on z = 0 (normal +Z), linked into ``scene``: a floor or a backdrop."""
+    half = size_m / 2.0
+    mesh = bpy.data.meshes.new(name)
+    mesh.from_pydata([(-half, -half, 0), (half, -half, 0), (half, half, 0), (-half, half, 0)], [], [(0, 1, 2, 3)])
+    return link(scene, bpy.data.objects.new(name, mesh))
+
+
 class Stage:
     """Camera, world and lights, built once; ``apply_*`` set them from a spec."""
 

@@ -8,39 +8,28 @@ sensor's own light.
 
 from __future__ import annotations
 
-import math
+from pathlib import Path
 from typing import Any
 
 import bpy
 import numpy as np
 
-from blender_scenes.common.stage import Stage, link, set_matrix
+from blender_scenes.builder import SceneBuilder
+from blender_scenes.common.stage import Stage, ground_quad, link, set_matrix
 from blender_scenes.common.surface_materials import SURFACE_FAMILIES, apply_surface, build_surface_material
 from blender_scenes.hands.hand_asset import HandAsset
 from blender_scenes.hands.skin_material import PALM_MAP_SIZE, apply_skin, build_skin_material
 from blender_scenes.hands.sleeve import build_sleeve, fit_sleeve
 from synthgen.assets.makehuman_data import ensure_makehuman_data
-from synthgen.scenes.common.camera_math import horizontal_fov, look_at
+from synthgen.scenes.common.camera_math import look_at
+from synthgen.scenes.common.sampling import euler_xyz_matrix
+from synthgen.scenes.hands.camera_framing import frame_hand_camera
 from synthgen.scenes.hands.finger_space import finger_attributes
 from synthgen.scenes.hands.palm_textures import render_palm_maps
+from synthgen.scenes.hands.skin_attributes import palm_uv, skin_attributes
 
 HAND_INSTANCE_ID = 1
-PALM_KEYPOINTS = [0, 1, 2, 5, 9, 13, 17]  # wrist, thumb base, finger MCPs
 BACKDROP_SIZE_M = 6.0
-
-
-def _rotation_matrix(rotation_deg: list[float]) -> np.ndarray:
-    """XYZ Euler angles (degrees) to a 3x3 rotation, Blender's default order."""
-    rx, ry, rz = (math.radians(a) for a in rotation_deg)
-    x = np.array([[1, 0, 0], [0, math.cos(rx), -math.sin(rx)], [0, math.sin(rx), math.cos(rx)]])
-    y = np.array([[math.cos(ry), 0, math.sin(ry)], [0, 1, 0], [-math.sin(ry), 0, math.cos(ry)]])
-    z = np.array([[math.cos(rz), -math.sin(rz), 0], [math.sin(rz), math.cos(rz), 0], [0, 0, 1]])
-    return z @ y @ x
-
-
-def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
 
 
 def add_palm_attributes(asset: HandAsset, geometry: tuple[np.ndarray, np.ndarray] | None = None) -> None:
@@ -55,46 +44,10 @@ def add_palm_attributes(asset: HandAsset, geometry: tuple[np.ndarray, np.ndarray
     """
     keypoints = asset.keypoints_rest()
     mesh = asset.mesh_object.data
-    count = len(mesh.vertices)
     co, normals = geometry if geometry is not None else asset.rest_geometry()
 
-    mcp_y = float(np.mean(keypoints[[5, 9, 13, 17], 1]))
-    x_index, x_pinky = keypoints[5, 0], keypoints[17, 0]
-    span = x_pinky - x_index  # signed: the sides are mirror images
-    thumb_edge, pinky_edge = x_index - 0.3 * span, x_pinky + 0.12 * span
-    u = (co[:, 0] - thumb_edge) / (pinky_edge - thumb_edge)
-    v = co[:, 1] / mcp_y
-    facing_palm = _smoothstep(0.15, 0.55, -normals[:, 2])
-    inside = (
-        _smoothstep(-0.08, 0.02, u) * _smoothstep(-0.08, 0.02, 1.0 - u)
-        * _smoothstep(-0.12, 0.0, v) * _smoothstep(-0.08, 0.02, 1.0 - v)
-    )  # fmt: skip
-    palm_weight = (facing_palm * inside).astype(np.float32)
-    # Palm and palmar fingers carry little melanin; the inner forearm only a little less than the back of the arm.
-    palmar_weight = (facing_palm * (0.25 + 0.75 * _smoothstep(-0.2, 0.0, v))).astype(np.float32)
-
-    nail_weight = np.zeros(count, np.float32)
-    nail_v = np.zeros(count, np.float32)  # along the nail: 0 at the proximal fold, 1 at the free edge
-    radial = np.array([-1.0 if asset.side == "right" else 1.0, 0.0, 0.0])
-    for finger, (dip, tip) in enumerate(((3, 4), (7, 8), (11, 12), (15, 16), (19, 20))):
-        axis = keypoints[tip] - keypoints[dip]
-        length = float(np.linalg.norm(axis))
-        axis /= length
-        back = np.array([0.0, 0.0, 1.0]) if finger else radial  # the thumb nail faces radially at rest
-        back = back - (back @ axis) * axis
-        back /= np.linalg.norm(back)
-        rel = co - keypoints[dip]
-        along = rel @ axis / length
-        near = np.linalg.norm(rel - np.outer(rel @ axis, axis), axis=1) < 0.012
-        weight = (
-            _smoothstep(0.3, 0.45, along) * _smoothstep(-1.02, -0.92, -along) * _smoothstep(0.35, 0.6, normals @ back)
-        )
-        weight = (weight * near).astype(np.float32)
-        nail_v = np.where(weight > nail_weight, np.clip((along - 0.375) / 0.595, 0.0, 1.0), nail_v)
-        nail_weight = np.maximum(nail_weight, weight)
-
-    attributes = {"palm_weight": palm_weight, "palmar_weight": palmar_weight, "nail_weight": nail_weight,
-                  "nail_v": nail_v, "rest_co": co * 1000.0}  # fmt: skip
+    u, v = palm_uv(co, keypoints)
+    attributes = skin_attributes(co, normals, keypoints, asset.side)
     attributes |= finger_attributes(co, keypoints, asset.finger_membership(), asset.side)
     for name, values in attributes.items():
         kind = "FLOAT_VECTOR" if values.ndim == 2 else "FLOAT"
@@ -107,8 +60,10 @@ def add_palm_attributes(asset: HandAsset, geometry: tuple[np.ndarray, np.ndarray
     mesh.uv_layers["UVMap"].active_render = True
 
 
-class HandScene:
-    def __init__(self, scene: bpy.types.Scene, stage: Stage) -> None:
+class HandBuilder(SceneBuilder):
+    """A posed MakeHuman hand (one asset per side, reshaped per identity), its sleeve, a backdrop and the NIR LED."""
+
+    def __init__(self, scene: bpy.types.Scene, stage: Stage, scratch: Path) -> None:
         self.scene = scene
         self.stage = stage
         self.data_dir = ensure_makehuman_data()
@@ -119,12 +74,7 @@ class HandScene:
         self.sleeves: dict[str, bpy.types.Object] = {}
         self.sleeve_material = build_surface_material("fabric")
         self.active: HandAsset | None = None
-        backdrop_mesh = bpy.data.meshes.new("backdrop")
-        half = BACKDROP_SIZE_M / 2.0
-        backdrop_mesh.from_pydata(
-            [(-half, -half, 0), (half, -half, 0), (half, half, 0), (-half, half, 0)], [], [(0, 1, 2, 3)]
-        )
-        self.backdrop = link(scene, bpy.data.objects.new("backdrop", backdrop_mesh))
+        self.backdrop = ground_quad(scene, "backdrop", BACKDROP_SIZE_M)
         self.surface_materials = {family: build_surface_material(family) for family in SURFACE_FAMILIES}
         self.backdrop.data.materials.append(self.surface_materials[SURFACE_FAMILIES[0]])
         self.sensor_light = link(scene, bpy.data.objects.new("nir_led", bpy.data.lights.new("nir_led", "AREA")))
@@ -173,7 +123,7 @@ class HandScene:
         asset.set_pose({name: tuple(angles) for name, angles in pose["joints"].items()})
         asset.set_wrist(**pose["wrist"])
         rotation = np.eye(4)
-        rotation[:3, :3] = _rotation_matrix(hand["rotation_deg"])
+        rotation[:3, :3] = euler_xyz_matrix(hand["rotation_deg"])
         set_matrix(asset.armature_object, rotation)
         self._apply_palm_maps(spec)
         apply_skin(self.skin, identity, spec["variation"], nir=False)
@@ -198,28 +148,16 @@ class HandScene:
         assert self.active is not None
         keypoints = self.active.keypoints_world()
         palm_centre, palm_normal = self.active.palm_center_and_normal()
-        if camera["mode"] == "palm":
-            # A palm scanner frames the palm and the finger bases; fingers may run out of the frame.
-            target, axis, framed = palm_centre, palm_normal, keypoints[PALM_KEYPOINTS]
-        else:
-            target = keypoints.mean(axis=0)
-            axis = _rotation_matrix(spec["hand"]["rotation_deg"]) @ np.array(camera["view_dir_hand"])
-            framed = keypoints
-        axis = axis / np.linalg.norm(axis)
-        # Tilt the view away from the axis by `tilt_deg` towards `azimuth_deg` around it.
-        helper = np.array([0.0, 0.0, 1.0]) if abs(axis[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
-        side = np.cross(axis, helper)
-        side /= np.linalg.norm(side)
-        up = np.cross(side, axis)
-        azimuth, tilt = math.radians(camera["azimuth_deg"]), math.radians(camera["tilt_deg"])
-        direction = math.cos(tilt) * axis + math.sin(tilt) * (math.cos(azimuth) * side + math.sin(azimuth) * up)
-        target = target + np.asarray(camera["target_offset_m"])
-        extent = float(np.max(np.linalg.norm(framed - target, axis=1))) + 0.01
-        fov = horizontal_fov(camera["focal_mm"], camera["sensor_mm"])
-        distance = max(camera["min_distance_m"], extent / math.sin(camera["fill"] * fov / 2.0))
-        location = target + distance * direction
-        # A palm scanner sees the hand upright (fingers up, then rolled); an orbiting camera keeps the world's up.
-        up_hint = keypoints[9] - keypoints[0] if camera["mode"] == "palm" else None
+        view = frame_hand_camera(camera, keypoints, palm_centre, palm_normal, spec["hand"]["rotation_deg"])
+        location, target, direction, side, up, distance = (
+            view.location,
+            view.target,
+            view.direction,
+            view.side,
+            view.up,
+            view.distance,
+        )
+        up_hint = view.up_hint
         self.stage.apply_camera(
             location, target, camera["roll_deg"], camera["focal_mm"], camera["sensor_mm"], up_hint=up_hint
         )

@@ -29,356 +29,46 @@ Conventions
   pose-bone heads, tips are vertices of the rendered (armature + subdivision) fingertip surface at
   the end of the distal bone, stored in that bone's frame so no mesh evaluation is needed.
 * The finger MCP joints are moved ~10 mm proximally from where the MakeHuman rig has them (see
-  ``_MCP_SHIFT``), so they sit at the knuckles rather than at the finger webs.
+  ``MCP_SHIFT``), so they sit at the knuckles rather than at the finger webs.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import gzip
-import json
 import logging
 import math
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import bpy
 import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
-logger = logging.getLogger(__name__)
-
-SIDES = ("left", "right")
-FINGERS = ("thumb", "index", "middle", "ring", "pinky")
-
-# Pose joint name -> MakeHuman bone stem (side suffix ".L"/".R" added). finger1 is the thumb and
-# finger1-1 its metacarpal (CMC -> MCP); finger2..5 are index..pinky, fingerN-1 the proximal phalanx.
-JOINT_BONES: dict[str, str] = {
-    "thumb_cmc": "finger1-1",
-    "thumb_mcp": "finger1-2",
-    "thumb_ip": "finger1-3",
-    "index_mcp": "finger2-1",
-    "index_pip": "finger2-2",
-    "index_dip": "finger2-3",
-    "middle_mcp": "finger3-1",
-    "middle_pip": "finger3-2",
-    "middle_dip": "finger3-3",
-    "ring_mcp": "finger4-1",
-    "ring_pip": "finger4-2",
-    "ring_dip": "finger4-3",
-    "pinky_mcp": "finger5-1",
-    "pinky_pip": "finger5-2",
-    "pinky_dip": "finger5-3",
-}
-JOINT_NAMES: tuple[str, ...] = tuple(JOINT_BONES)
-
-_FOREARM_BONES = ("lowerarm01", "lowerarm02")
-_HAND_BONES = (
-    "wrist",
-    "metacarpal1",
-    "metacarpal2",
-    "metacarpal3",
-    "metacarpal4",
-    *JOINT_BONES.values(),
+from synthgen.scenes.common.sampling import unit
+from synthgen.scenes.hands.rig import (
+    ABDUCTION_SIGN,
+    DIGITS,
+    DISTAL_BONES,
+    FOREARM_BONES,
+    HAND_SHAPE_TARGETS,
+    JOINT_BONES,
+    JOINT_NAMES,
+    MCP_SHIFT,
+    SIDES,
+    BaseMesh,
+    RigFit,
+    SideRig,
+    limit_point,
+    perp_unit,
+    side_rig,
+    target_stem,
+    thumb_pad,
+    vertex_normals,
 )
-_DISTAL_BONES = {finger: f"finger{i + 1}-3" for i, finger in enumerate(FINGERS)}
-# Abduction direction of each finger along the radial axis (+1 towards the thumb side).
-_ABDUCTION_SIGN = {"index": 1.0, "middle": 1.0, "ring": -1.0, "pinky": -1.0}
-# The thumb pad faces between the little-finger side and the palm: angle from the ulnar
-# direction towards the palm normal, in the palm frame (the thumb is rotated ~90 deg vs fingers).
-_THUMB_PAD_ANGLE_DEG = 45.0
-# The MakeHuman rig puts the finger MCP joints at the finger webs, ~15 mm distal of the real
-# knuckles (its proximal phalanges are 21-32 mm long, anatomically ~40 mm). Moving them by this
-# fraction of the metacarpal length towards the wrist, with the skin weights re-blended around the
-# new centre, bends the fingers at the knuckles and puts the MCP keypoints on them.
-_MCP_SHIFT = 0.17
-_MCP_BLEND = 0.007  # metres: half-width of the metacarpal/phalanx weight transition
 
-# Shape targets shipped in targets/hands: key -> (decr file stem, incr file stem); "{s}" = l or r.
-HAND_SHAPE_TARGETS: dict[str, tuple[str, str]] = {
-    "scale": ("{s}-hand-scale-decr", "{s}-hand-scale-incr"),
-    "fingers_length": ("{s}-hand-fingers-length-decr", "{s}-hand-fingers-length-incr"),
-    "fingers_diameter": ("{s}-hand-fingers-diameter-decr", "{s}-hand-fingers-diameter-incr"),
-    "fingers_distance": ("{s}-hand-fingers-distance-decr", "{s}-hand-fingers-distance-incr"),
-    "translation": ("{s}-hand-trans-in", "{s}-hand-trans-out"),
-    "wrist_circumference": ("measure-wrist-circ-decr", "measure-wrist-circ-incr"),
-}
-
-_OBJ_PATH = "3dobjs/base.obj"
-_RIG_PATH = "rigs/standard/rig.default.json"
-_WEIGHTS_PATH = "rigs/standard/weights.default.json"
-
-
-# --------------------------------------------------------------------------------------------
-# Data loading (pure numpy, cached per process: a worker may build both sides)
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _BaseMesh:
-    coords: np.ndarray  # (N, 3) obj coordinates: decimetres, Y up
-    uvs: np.ndarray  # (T, 2)
-    face_sizes: np.ndarray  # (F,) corners per face of group "body"
-    face_verts: np.ndarray  # (sum sizes,) vertex index per corner
-    face_uvs: np.ndarray  # (sum sizes,) uv index per corner
-    groups: dict[str, np.ndarray] = field(repr=False)  # helper group -> vertex indices
-    n_body: int  # vertices 0..n_body-1 belong to the skin; the rest is helper geometry
-
-
-@functools.lru_cache(maxsize=1)
-def _load_obj(path: Path) -> _BaseMesh:
-    coords: list[list[float]] = []
-    uvs: list[list[float]] = []
-    sizes: list[int] = []
-    fv: list[int] = []
-    ft: list[int] = []
-    group_verts: dict[str, set[int]] = {}
-    group = ""
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            tag = line[:2]
-            if tag == "v ":
-                coords.append([float(x) for x in line.split()[1:4]])
-            elif tag == "vt":
-                uvs.append([float(x) for x in line.split()[1:3]])
-            elif tag == "g ":
-                group = line.split()[1]
-            elif tag == "f ":
-                corners = [c.split("/") for c in line.split()[1:]]
-                if group == "body":
-                    sizes.append(len(corners))
-                    fv.extend(int(c[0]) - 1 for c in corners)
-                    ft.extend(int(c[1]) - 1 for c in corners)
-                else:
-                    group_verts.setdefault(group, set()).update(int(c[0]) - 1 for c in corners)
-    fv_arr = np.asarray(fv, dtype=np.int64)
-    return _BaseMesh(
-        coords=np.asarray(coords, dtype=np.float64),
-        uvs=np.asarray(uvs, dtype=np.float64),
-        face_sizes=np.asarray(sizes, dtype=np.int64),
-        face_verts=fv_arr,
-        face_uvs=np.asarray(ft, dtype=np.int64),
-        groups={g: np.fromiter(sorted(v), dtype=np.int64) for g, v in group_verts.items()},
-        n_body=int(fv_arr.max()) + 1,
-    )
-
-
-@functools.lru_cache(maxsize=4)
-def _load_json(path: Path) -> dict:
-    with path.open(encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-@functools.lru_cache(maxsize=32)
-def _load_target(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    idx: list[int] = []
-    delta: list[list[float]] = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.split()
-            if len(parts) == 4 and not line.startswith("#"):
-                idx.append(int(parts[0]))
-                delta.append([float(x) for x in parts[1:]])
-    return np.asarray(idx, dtype=np.int64), np.asarray(delta, dtype=np.float64)
-
-
-def _target_stem(key: str, value: float, side: str) -> str:
-    if key not in HAND_SHAPE_TARGETS:
-        raise KeyError(f"unknown hand shape key {key!r}; known: {sorted(HAND_SHAPE_TARGETS)}")
-    return HAND_SHAPE_TARGETS[key][1 if value > 0 else 0].format(s=side[0])
-
-
-def _apply_shape(coords: np.ndarray, data_dir: Path, side: str, shape: Mapping[str, float]) -> np.ndarray:
-    coords = coords.copy()
-    for key, value in shape.items():
-        stem = _target_stem(key, value, side)
-        if value == 0.0:
-            continue
-        idx, delta = _load_target(data_dir / "targets" / "hands" / f"{stem}.target.gz")
-        coords[idx] += abs(float(value)) * delta
-    return coords
-
-
-def _obj_to_blender(coords: np.ndarray) -> np.ndarray:
-    """Obj (decimetres, Y up) -> Blender (metres, Z up): (x, -z, y) / 10."""
-    return np.stack([coords[:, 0], -coords[:, 2], coords[:, 1]], axis=1) / 10.0
-
-
-def _bone_end(spec: dict, coords: np.ndarray, groups: dict[str, np.ndarray]) -> np.ndarray:
-    strategy = spec["strategy"]
-    if strategy == "CUBE":
-        return coords[groups[spec["cube_name"]]].mean(axis=0)
-    if strategy == "VERTEX":
-        return coords[int(spec["vertex_index"])]
-    if strategy == "MEAN":
-        return coords[np.asarray(spec["vertex_indices"], dtype=np.int64)].mean(axis=0)
-    raise ValueError(f"unknown bone end strategy {strategy!r}")
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.linalg.norm(v)
-
-
-def _perp_unit(v: np.ndarray, axis: np.ndarray) -> np.ndarray:
-    """Unit component of ``v`` orthogonal to unit ``axis``."""
-    return _unit(v - np.dot(v, axis) * axis)
-
-
-# --------------------------------------------------------------------------------------------
-# Shape-independent side data and the skeleton fitted to a shape (pure numpy)
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Fit:
-    """A hand shape in its canonical frame (see the module docstring): mesh and skeleton."""
-
-    coords: np.ndarray  # (N, 3) every obj vertex (skin and joint helpers), canonical frame, metres
-    heads: dict[str, np.ndarray]  # bone ends in the canonical frame, MCP joints already shifted
-    tails: dict[str, np.ndarray]
-    origin: np.ndarray  # the wrist in Blender-converted obj coordinates
-    rotation: np.ndarray  # rows: the canonical axes in Blender-converted obj coordinates
-
-
-@dataclass(frozen=True)
-class _SideData:
-    """What every shape of one side shares: topology, kept vertices, skin weights, shape targets."""
-
-    data_dir: Path
-    side: str
-    suffix: str
-    base: _BaseMesh
-    rig: dict
-    bone_names: list[str]
-    keep: np.ndarray  # (N,) skin vertices in the rendered mesh
-    old_to_new: np.ndarray  # (N,) obj vertex -> mesh vertex, -1 if dropped
-    vweights: dict[str, tuple[np.ndarray, np.ndarray]]  # bone -> (obj vertex indices, weights)
-    rest: _Fit  # the unshaped base mesh
-    mcp_shift: float
-    faces: tuple[np.ndarray, np.ndarray]  # kept faces: corner counts and mesh vertex per corner
-
-    def fit(self, shape: Mapping[str, float] | None) -> _Fit:
-        coords = _apply_shape(self.base.coords, self.data_dir, self.side, shape) if shape else self.base.coords
-        return _fit_skeleton(
-            _obj_to_blender(coords), self.rig, self.base.groups, self.bone_names, self.side, self.mcp_shift
-        )
-
-    def target_delta(self, stem: str) -> np.ndarray:
-        """(N, 3) displacement of a full-weight target in the unshaped canonical frame (a vector, no origin)."""
-        idx, delta = _load_target(self.data_dir / "targets" / "hands" / f"{stem}.target.gz")
-        dense = np.zeros_like(self.base.coords)
-        dense[idx] = delta
-        return _obj_to_blender(dense) @ self.rest.rotation.T
-
-
-def _fit_skeleton(
-    coords: np.ndarray, rig: dict, groups: dict[str, np.ndarray], bone_names: list[str], side: str, mcp_shift: float
-) -> _Fit:
-    """Bone ends from the joint helpers of ``coords`` (Blender-converted obj), everything in the canonical frame."""
-    suffix = ".L" if side == "left" else ".R"
-    heads = {b: _bone_end(rig[b]["head"], coords, groups) for b in bone_names}
-    tails = {b: _bone_end(rig[b]["tail"], coords, groups) for b in bone_names}
-    wrist = heads["wrist" + suffix]
-    fwd = _unit(heads["finger3-1" + suffix] - wrist)
-    radial_raw = heads["finger2-1" + suffix] - heads["finger5-1" + suffix]
-    # Anatomy: for a right hand palm-normal = radial x distal; a left hand is its mirror.
-    palmar = np.cross(radial_raw, fwd) if side == "right" else np.cross(fwd, radial_raw)
-    palmar = _perp_unit(palmar, fwd)
-    dorsal = -palmar
-    x_axis = np.cross(fwd, dorsal)
-    rot = np.stack([x_axis, fwd, dorsal])  # rows: world axes of the canonical frame
-    heads = {b: rot @ (p - wrist) for b, p in heads.items()}
-    tails = {b: rot @ (p - wrist) for b, p in tails.items()}
-    if mcp_shift > 0.0:
-        _shift_mcp_bones(heads, tails, suffix, mcp_shift)
-    return _Fit((coords - wrist) @ rot.T, heads, tails, wrist, rot)
-
-
-@functools.lru_cache(maxsize=4)
-def _side_data(data_dir: Path, side: str, weight_threshold: float, mcp_shift: float) -> _SideData:
-    base = _load_obj(data_dir / _OBJ_PATH)
-    rig = _load_json(data_dir / _RIG_PATH)
-    weights_all = _load_json(data_dir / _WEIGHTS_PATH)["weights"]
-    suffix = ".L" if side == "left" else ".R"
-    bone_names = [b + suffix for b in (*_FOREARM_BONES, *_HAND_BONES)]
-    rest = _fit_skeleton(_obj_to_blender(base.coords), rig, base.groups, bone_names, side, 0.0)
-    total = np.zeros(len(base.coords))
-    vweights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for b in bone_names:
-        pairs = np.asarray(weights_all.get(b, []), dtype=np.float64).reshape(-1, 2)
-        idx = pairs[:, 0].astype(np.int64)
-        vweights[b] = (idx, pairs[:, 1])
-        np.add.at(total, idx, pairs[:, 1])
-    keep = total > weight_threshold
-    # Skin weights belong to the topology, as in MakeHuman: they are blended on the unshaped mesh and every
-    # shape reuses them (so a shape change only moves vertices and bones).
-    if mcp_shift > 0.0:
-        _reblend_mcp_weights(rest.heads, rest.tails, vweights, rest.coords, suffix, mcp_shift)
-        rest = _fit_skeleton(_obj_to_blender(base.coords), rig, base.groups, bone_names, side, mcp_shift)
-    keep[base.n_body :] = False
-    old_to_new = np.full(len(keep), -1, dtype=np.int64)
-    kept_idx = np.flatnonzero(keep)
-    old_to_new[kept_idx] = np.arange(len(kept_idx))
-    faces = _kept_faces(base, keep, old_to_new)
-    return _SideData(data_dir, side, suffix, base, rig, bone_names, keep, old_to_new, vweights, rest, mcp_shift, faces)
-
-
-def _kept_faces(base: _BaseMesh, keep: np.ndarray, old_to_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Faces whose corners are all kept: corner counts, and mesh vertex indices per corner."""
-    starts = np.concatenate([[0], np.cumsum(base.face_sizes)[:-1]])
-    face_keep = np.logical_and.reduceat(keep[base.face_verts], starts)
-    corner_sel = np.repeat(face_keep, base.face_sizes)
-    return base.face_sizes[face_keep], old_to_new[base.face_verts[corner_sel]]
-
-
-def _limit_point(co: np.ndarray, sizes: np.ndarray, corners: np.ndarray, vertex: int) -> np.ndarray:
-    """Where Catmull-Clark subdivision (Blender's, on its limit surface) puts an interior all-quad vertex.
-
-    Limit rule for valence n: (n^2 v + 4 sum(edge neighbours) + sum(diagonal neighbours)) / (n (n + 5)).
-    Any other vertex (boundary, next to a triangle or n-gon) is returned unmoved.
-    """
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    at = np.flatnonzero(corners == vertex)
-    faces = np.searchsorted(starts, at, side="right") - 1
-    if len(at) < 3 or (sizes[faces] != 4).any():
-        return co[vertex]
-    edge: set[int] = set()
-    diagonal: list[int] = []
-    for face, corner in zip(faces.tolist(), at.tolist(), strict=True):
-        quad = corners[starts[face] : starts[face] + 4]
-        pos = corner - starts[face]
-        edge.update((int(quad[(pos + 1) % 4]), int(quad[(pos + 3) % 4])))
-        diagonal.append(int(quad[(pos + 2) % 4]))
-    n = len(faces)
-    if len(edge) != n:  # a boundary vertex
-        return co[vertex]
-    return (n * n * co[vertex] + 4.0 * co[sorted(edge)].sum(0) + co[diagonal].sum(0)) / (n * (n + 5))
-
-
-def _vertex_normals(co: np.ndarray, sizes: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """Unit vertex normals: face normals (Newell) summed with the corner angle as weight, as Blender does."""
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    face_of = np.repeat(np.arange(len(sizes)), sizes)
-    pos = np.arange(len(corners)) - starts[face_of]
-    nxt = corners[starts[face_of] + (pos + 1) % sizes[face_of]]
-    prv = corners[starts[face_of] + (pos - 1) % sizes[face_of]]
-    p, pn = co[corners], co[nxt]
-    face_n = np.zeros((len(sizes), 3))
-    np.add.at(face_n, face_of, np.cross(p, pn))  # Newell's method
-    face_n /= np.maximum(np.linalg.norm(face_n, axis=1, keepdims=True), 1e-20)
-    e1 = pn - p
-    e2 = co[prv] - p
-    cos = (e1 * e2).sum(1) / np.maximum(np.linalg.norm(e1, axis=1) * np.linalg.norm(e2, axis=1), 1e-20)
-    angle = np.arccos(np.clip(cos, -1.0, 1.0))
-    normals = np.zeros_like(co)
-    np.add.at(normals, corners, face_n[face_of] * angle[:, None])
-    loose = np.linalg.norm(normals, axis=1) < 1e-20
-    normals[loose] = co[loose]  # Blender's choice for a vertex in no face
-    return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-20)
-
+logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------------------------
 # The asset
@@ -404,7 +94,7 @@ class HandAsset:
 
     def __init__(
         self,
-        data: _SideData,
+        data: SideRig,
         mesh_object: bpy.types.Object,
         armature_object: bpy.types.Object,
         subdivision: bpy.types.Modifier | None,
@@ -416,7 +106,7 @@ class HandAsset:
         self._suffix = data.suffix
         self._subdivision = subdivision
         self._shape: dict[str, float] = {}
-        self._fit: _Fit = data.rest
+        self._fit: RigFit = data.rest
         self._to_canonical = np.eye(4)  # mesh (unshaped canonical) -> shaped canonical frame
         self._joint_axes: dict[str, _JointAxes] = {}
         self._wrist_axes: tuple[Vector, Vector] = (Vector(), Vector())
@@ -438,7 +128,7 @@ class HandAsset:
         shape_keys: bool = True,
         weight_threshold: float = 0.3,
         subdivision_levels: int = 1,
-        mcp_shift: float = _MCP_SHIFT,
+        mcp_shift: float = MCP_SHIFT,
         name: str | None = None,
     ) -> HandAsset:
         """Build the ``side`` ("left"/"right") hand from the MakeHuman data in ``data_dir``.
@@ -449,12 +139,12 @@ class HandAsset:
         (the reference the shape-key path is tested against).
         ``weight_threshold``: a skin vertex is kept when its summed weight to the hand, finger and
         forearm bones of that side exceeds it. ``mcp_shift``: fraction of each metacarpal's length
-        by which the finger MCP joints are moved towards the wrist (see :func:`_shift_mcp_bones`).
+        by which the finger MCP joints are moved towards the wrist (see :func:`shift_mcp_bones`).
         """
         if side not in SIDES:
             raise ValueError(f"side must be one of {SIDES}, got {side!r}")
         t0 = time.perf_counter()
-        data = _side_data(Path(data_dir), side, weight_threshold, mcp_shift)
+        data = side_rig(Path(data_dir), side, weight_threshold, mcp_shift)
         fit = data.rest if shape_keys else data.fit(shape)
         mesh_obj = cls._make_mesh(data.base, fit.coords, data.keep, data.old_to_new, name or f"hand_{side}")
         names = set(data.bone_names)
@@ -505,7 +195,7 @@ class HandAsset:
         basis = data.rest.coords[data.keep]
         for key in HAND_SHAPE_TARGETS:
             for value in (-1.0, 1.0):
-                stem = _target_stem(key, value, self.side)
+                stem = target_stem(key, value, self.side)
                 block = obj.shape_key_add(name=stem, from_mix=False)
                 block.slider_min, block.slider_max = 0.0, 1.0
                 co = basis + data.target_delta(stem)[data.keep]
@@ -516,7 +206,7 @@ class HandAsset:
         for key in HAND_SHAPE_TARGETS:
             value = float(shape.get(key, 0.0))
             for sign in (-1.0, 1.0):
-                blocks[_target_stem(key, sign, self.side)].value = abs(value) if value * sign > 0 else 0.0
+                blocks[target_stem(key, sign, self.side)].value = abs(value) if value * sign > 0 else 0.0
         unknown = set(shape) - set(HAND_SHAPE_TARGETS)
         if unknown:
             raise KeyError(f"unknown hand shape keys {sorted(unknown)}; known: {sorted(HAND_SHAPE_TARGETS)}")
@@ -534,7 +224,7 @@ class HandAsset:
         self._refit(self._data.fit(shape), dict(shape))
         logger.debug("reshaped %s hand in %.1f ms", self.side, 1000 * (time.perf_counter() - t0))
 
-    def _refit(self, fit: _Fit, shape: dict[str, float]) -> None:
+    def _refit(self, fit: RigFit, shape: dict[str, float]) -> None:
         """Put the bones where ``fit`` has them and recompute everything derived from the rest skeleton."""
         data, suffix = self._data, self._suffix
         if self.mesh_object.data.shape_keys is not None:
@@ -553,7 +243,7 @@ class HandAsset:
         self._wrist_axes = self._compute_wrist_axes(bones["wrist" + suffix], np.array([0.0, 1.0, 0.0]), palmar, radial)
         pron_axis = np.cross(radial, palmar)
         self._twist_axes = {}
-        for b in _FOREARM_BONES:
+        for b in FOREARM_BONES:
             bone = bones[b + suffix]
             sign = 1.0 if np.dot(np.asarray(bone.y_axis), pron_axis) > 0 else -1.0
             self._twist_axes[b + suffix] = Vector((0.0, sign, 0.0))
@@ -571,7 +261,7 @@ class HandAsset:
 
     @staticmethod
     def _make_mesh(
-        base: _BaseMesh,
+        base: BaseMesh,
         coords: np.ndarray,
         keep: np.ndarray,
         old_to_new: np.ndarray,
@@ -623,13 +313,13 @@ class HandAsset:
                 eb.tail = Vector(tails[eb.name])
                 # Bone Z towards the palm (thumb: towards its pad) so local X is the flexion hinge.
                 thumb = eb.name.startswith("finger1-")
-                z = _thumb_pad(np.asarray(eb.tail - eb.head), palmar, radial) if thumb else palmar
+                z = thumb_pad(np.asarray(eb.tail - eb.head), palmar, radial) if thumb else palmar
                 eb.align_roll(Vector(z))
 
     def rest_geometry(self) -> tuple[np.ndarray, np.ndarray]:
         """Vertices and unit vertex normals of the (unsubdivided) shaped mesh at rest, canonical frame (numpy)."""
         co = self._fit.coords[self._data.keep]
-        return co, _vertex_normals(co, *self._data.faces)
+        return co, vertex_normals(co, *self._data.faces)
 
     def finger_membership(self) -> np.ndarray:
         """(5, M) summed skin weight of each finger (thumb..pinky; a finger includes its metacarpal) per vertex."""
@@ -647,10 +337,10 @@ class HandAsset:
         bones = self.armature_object.data.bones
         s = self._suffix
         points: list[Vector] = [bones["wrist" + s].head_local]
-        for i, finger in enumerate(FINGERS):
+        for i, finger in enumerate(DIGITS):
             for j in range(1, 4):
                 points.append(bones[f"finger{i + 1}-{j}{s}"].head_local)
-            points.append(bones[_DISTAL_BONES[finger] + s].matrix_local @ self._tip_offsets[finger])
+            points.append(bones[DISTAL_BONES[finger] + s].matrix_local @ self._tip_offsets[finger])
         return np.array([tuple(p) for p in points], dtype=np.float64)
 
     @staticmethod
@@ -664,15 +354,15 @@ class HandAsset:
             along = rest[:, 1]  # bone Y in armature space
             finger = joint.split("_")[0]
             if finger == "thumb":
-                flex_dir = _thumb_pad(along, palmar, radial)
+                flex_dir = thumb_pad(along, palmar, radial)
                 # Abduction: away from the index finger and out in front of the palm.
-                spread_dir = _perp_unit(radial + palmar, along)
+                spread_dir = perp_unit(radial + palmar, along)
             else:
                 flex_dir = palmar
-                spread_dir = _ABDUCTION_SIGN[finger] * radial
+                spread_dir = ABDUCTION_SIGN[finger] * radial
             # A rotation about axis a moves the bone direction along a x along.
-            flex_axis = _unit(np.cross(along, _perp_unit(flex_dir, along)))
-            spread_axis = _unit(np.cross(along, _perp_unit(spread_dir, along)))
+            flex_axis = unit(np.cross(along, perp_unit(flex_dir, along)))
+            spread_axis = unit(np.cross(along, perp_unit(spread_dir, along)))
             axes[joint] = _JointAxes(
                 bone=bone.name,
                 flex=Vector(rest.T @ flex_axis),
@@ -685,8 +375,8 @@ class HandAsset:
         bone: bpy.types.Bone, fwd: np.ndarray, palmar: np.ndarray, radial: np.ndarray
     ) -> tuple[Vector, Vector]:
         rest = np.array(bone.matrix_local.to_3x3())
-        flex_axis = _unit(np.cross(fwd, palmar))
-        dev_axis = _unit(np.cross(fwd, radial))
+        flex_axis = unit(np.cross(fwd, palmar))
+        dev_axis = unit(np.cross(fwd, radial))
         return Vector(rest.T @ flex_axis), Vector(rest.T @ dev_axis)
 
     def _compute_tip_offsets(
@@ -695,11 +385,11 @@ class HandAsset:
         """Fingertip surface points, stored in the distal bone's rest frame."""
         data = self._data
         offsets: dict[str, Vector] = {}
-        for finger, stem in _DISTAL_BONES.items():
+        for finger, stem in DISTAL_BONES.items():
             bone = bones[stem + suffix]
             head = np.asarray(bone.head_local)
             tail = np.asarray(bone.tail_local)
-            axis = _unit(tail - head)
+            axis = unit(tail - head)
             idx, w = data.vweights[bone.name]
             cand = idx[(w > 0.5) & (data.old_to_new[idx] >= 0)]
             rel = coords[cand] - tail
@@ -708,7 +398,7 @@ class HandAsset:
             # Farthest along the bone, penalising points off the axis (pad or nail), moved onto the rendered
             # (subdivision limit) surface.
             tip_vertex = int(data.old_to_new[cand[np.argmax(along - perp)]])
-            tip = _limit_point(surface, *data.faces, tip_vertex)
+            tip = limit_point(surface, *data.faces, tip_vertex)
             offsets[finger] = bone.matrix_local.inverted() @ Vector(tip)
         return offsets
 
@@ -728,7 +418,7 @@ class HandAsset:
         along = rel @ palmar
         perp = np.linalg.norm(rel - np.outer(along, palmar), axis=1)
         hit = np.flatnonzero((along > 0) & (perp < 0.012))  # the cage is coarse: a few vertices within 12 mm
-        limit = np.array([_limit_point(co, *faces, int(v)) for v in hit]).reshape(-1, 3)
+        limit = np.array([limit_point(co, *faces, int(v)) for v in hit]).reshape(-1, 3)
         depth = float(np.median((limit - inner) @ palmar)) if len(hit) else 0.015
         point = inner + depth * palmar
         wrist = bones["wrist" + suffix]
@@ -782,10 +472,10 @@ class HandAsset:
         pose, world = self._evaluated_pose()
         s = self._suffix
         points: list[Vector] = [pose.bones["wrist" + s].head]
-        for i, finger in enumerate(FINGERS):
+        for i, finger in enumerate(DIGITS):
             for j in range(1, 4):
                 points.append(pose.bones[f"finger{i + 1}-{j}{s}"].head)
-            distal = pose.bones[_DISTAL_BONES[finger] + s]
+            distal = pose.bones[DISTAL_BONES[finger] + s]
             points.append(distal.matrix @ self._tip_offsets[finger])
         return np.array([world @ Vector(p) for p in points], dtype=np.float64)
 
@@ -800,66 +490,6 @@ class HandAsset:
     def bone_lengths(self) -> dict[str, float]:
         """Rest lengths in metres of the armature's bones."""
         return {b.name: float(b.length) for b in self.armature_object.data.bones}
-
-
-def _thumb_pad(along: np.ndarray, palmar: np.ndarray, radial: np.ndarray) -> np.ndarray:
-    a = math.radians(_THUMB_PAD_ANGLE_DEG)
-    pad = -math.cos(a) * radial + math.sin(a) * palmar
-    return _perp_unit(pad, _unit(along))
-
-
-def _smoothstep(x: np.ndarray) -> np.ndarray:
-    t = np.clip(x, 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
-
-
-def _mcp_centres(
-    heads: dict[str, np.ndarray], tails: dict[str, np.ndarray], suffix: str, fraction: float
-) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Per finger 2..5: the shifted MCP centre and the metacarpal axis (from the unshifted bones)."""
-    out = {}
-    for i in range(2, 6):
-        meta = f"metacarpal{i - 1}{suffix}"
-        axis = _unit(tails[meta] - heads[meta])
-        out[i] = (tails[meta] - fraction * np.linalg.norm(tails[meta] - heads[meta]) * axis, axis)
-    return out
-
-
-def _shift_mcp_bones(heads: dict[str, np.ndarray], tails: dict[str, np.ndarray], suffix: str, fraction: float) -> None:
-    """Move the index..pinky MCP joints proximally along their metacarpals (in place)."""
-    for i, (centre, _) in _mcp_centres(heads, tails, suffix, fraction).items():
-        tails[f"metacarpal{i - 1}{suffix}"] = centre
-        heads[f"finger{i}-1{suffix}"] = centre
-
-
-def _reblend_mcp_weights(
-    heads: dict[str, np.ndarray],
-    tails: dict[str, np.ndarray],
-    vweights: dict[str, tuple[np.ndarray, np.ndarray]],
-    coords: np.ndarray,
-    suffix: str,
-    fraction: float,
-) -> None:
-    """Re-blend the skin weights around the shifted MCP joints (in place; bones given unshifted).
-
-    Only the weights between a metacarpal and its own proximal phalanx change: their sum per
-    vertex is kept and split by a smooth step along the metacarpal axis around the new centre.
-    """
-    n = len(coords)
-    for i, (centre, axis) in _mcp_centres(heads, tails, suffix, fraction).items():
-        meta, phal = f"metacarpal{i - 1}{suffix}", f"finger{i}-1{suffix}"
-        dense = {}
-        for b in (meta, phal):
-            idx, w = vweights[b]
-            dense[b] = np.zeros(n)
-            dense[b][idx] = w
-        total = dense[meta] + dense[phal]
-        s = (coords - centre) @ axis
-        dense[phal] = total * _smoothstep((s + _MCP_BLEND) / (2.0 * _MCP_BLEND))
-        dense[meta] = total - dense[phal]
-        for b in (meta, phal):
-            idx = np.flatnonzero(dense[b] > 1e-4)
-            vweights[b] = (idx, dense[b][idx])
 
 
 @contextlib.contextmanager

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 import bpy
-import cv2
 import numpy as np
 
-from blender_scenes.common.stage import Stage, link, set_matrix
+from blender_scenes.builder import SceneBuilder
+from blender_scenes.common.stage import Stage, ground_quad, link, set_matrix
 from blender_scenes.common.surface_materials import SURFACE_FAMILIES, apply_surface, build_surface_material
 from blender_scenes.products.materials import DEFECT_AOV, build_printed, build_solid
 from synthgen.scenes.common.camera_math import look_at
@@ -25,6 +26,7 @@ from synthgen.scenes.common.pixel_labels import camera_labels
 from synthgen.scenes.products.artwork import draw_atlas, price_tags
 from synthgen.scenes.products.defects import deform
 from synthgen.scenes.products.geometry import LABEL_BAND_FAMILIES, product_mesh
+from synthgen.scenes.products.rasterise import rasterise
 
 MAX_PRODUCTS = 64
 MAX_TAGS = 32
@@ -112,20 +114,18 @@ def _set_flat(material: bpy.types.Material, colour: list[float], roughness: floa
     bsdf.inputs["Metallic"].default_value = metallic
 
 
-class ProductScene:
-    def __init__(self, scene: bpy.types.Scene, stage: Stage) -> None:
+class ProductBuilder(SceneBuilder):
+    """Products on a table, shelf or conveyor (fixtures built once), or one product in a hand."""
+
+    def __init__(self, scene: bpy.types.Scene, stage: Stage, scratch: Path) -> None:
+        self.scratch = scratch
         self.scene = scene
         self.stage = stage
         view_layer = scene.view_layers[0]
         if DEFECT_AOV not in [a.name for a in view_layer.aovs]:
             aov = view_layer.aovs.add()
             aov.name, aov.type = DEFECT_AOV, "VALUE"
-        half = GROUND_SIZE_M / 2
-        ground_mesh = bpy.data.meshes.new("products_ground")
-        ground_mesh.from_pydata(
-            [(-half, -half, 0), (half, -half, 0), (half, half, 0), (-half, half, 0)], [], [(0, 1, 2, 3)]
-        )
-        self.ground = link(scene, bpy.data.objects.new("products_ground", ground_mesh))
+        self.ground = ground_quad(scene, "products_ground", GROUND_SIZE_M)
         self.surface_materials = {f: build_surface_material(f) for f in SURFACE_FAMILIES}
         self.ground.data.materials.append(self.surface_materials[SURFACE_FAMILIES[0]])
         self.fixture_materials = {k: _flat_material(f"fixture_{k}") for k in ("board", "back", "edge", "belt", "frame")}
@@ -193,9 +193,9 @@ class ProductScene:
         """The hand scene poses the hand (grasp fitted to the product), lights and frames it; the product is
         then put into the grip: its axis along the knuckle line, its back against the palm."""
         if self.hand_scene is None:
-            from blender_scenes.hands.builder import HandScene
+            from blender_scenes.hands.builder import HandBuilder
 
-            self.hand_scene = HandScene(self.scene, self.stage)
+            self.hand_scene = HandBuilder(self.scene, self.stage, self.scratch)
         self.ground.hide_render = True
         for obj in self.fixtures.values():
             obj.hide_render = True
@@ -433,37 +433,3 @@ class ProductScene:
                 defect_id += 1
                 mask[hit & (passes["object_index"] == item["instance_id"])] = defect_id
         return {"defect_index": mask}
-
-
-SUPERSAMPLE = 16
-
-
-def rasterise(
-    world: np.ndarray, tris: np.ndarray, K: np.ndarray, world_to_cam: np.ndarray, width: int, height: int
-) -> np.ndarray:
-    """The pixels whose centres the triangles cover (all of them, occluded or not).
-
-    OpenCV fills every pixel a polygon's edge touches, so the triangles are filled on a grid SUPERSAMPLE times
-    finer (over the silhouette's bounding box only) and read back at each pixel's centre: the silhouette is
-    then exact to 1/SUPERSAMPLE of a pixel.
-    """
-    cam = world @ world_to_cam[:3, :3].T + world_to_cam[:3, 3]
-    front = cam[:, 2] > 1e-4
-    uv = (cam @ K.T)[:, :2] / np.where(front, cam[:, 2], 1.0)[:, None]
-    keep = front[tris].all(axis=1)
-    canvas = np.zeros((height, width), dtype=bool)
-    if not keep.any():
-        return canvas
-    pts = uv[tris[keep]]
-    x0, y0 = np.floor(np.clip(pts.reshape(-1, 2).min(axis=0), 0, [width, height])).astype(int)
-    x1, y1 = np.ceil(np.clip(pts.reshape(-1, 2).max(axis=0), 0, [width, height])).astype(int)
-    if x1 <= x0 or y1 <= y0:
-        return canvas
-    fine = np.zeros(((y1 - y0) * SUPERSAMPLE, (x1 - x0) * SUPERSAMPLE), dtype=np.uint8)
-    # Fine cell (i, j) spans [j, j + 1) / SUPERSAMPLE pixels; 4 fractional bits place vertices within a cell.
-    fixed = np.rint((pts - [x0, y0]) * SUPERSAMPLE * 16 - 8).astype(np.int32)
-    for tri in fixed:
-        cv2.fillConvexPoly(fine, tri, 1, lineType=cv2.LINE_8, shift=4)
-    centre = SUPERSAMPLE // 2
-    canvas[y0:y1, x0:x1] = fine[centre::SUPERSAMPLE, centre::SUPERSAMPLE] > 0
-    return canvas

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import bpy
 import numpy as np
 
-from blender_scenes.common.stage import Stage, link
+from blender_scenes.builder import SceneBuilder
+from blender_scenes.common.mesh_data import write_mesh
+from blender_scenes.common.stage import Stage, ground_quad, link
 from blender_scenes.common.surface_materials import (
     SURFACE_FAMILIES,
     apply_product_material,
@@ -16,25 +19,20 @@ from blender_scenes.common.surface_materials import (
     build_product_material,
     build_surface_material,
 )
-from blender_scenes.tabletop.shapes import shape_geometry, write_mesh
+from synthgen.scenes.tabletop.shapes import shape_geometry
 
 MAX_OBJECTS = 8
 GROUND_SIZE_M = 8.0
 BEVEL_M = 0.003
 
 
-class TabletopScene:
+class TabletopBuilder(SceneBuilder):
     """Owns every Blender datablock of the scene; ``apply`` sets them from a spec."""
 
-    def __init__(self, scene: bpy.types.Scene, stage: Stage) -> None:
+    def __init__(self, scene: bpy.types.Scene, stage: Stage, scratch: Path) -> None:
         self.scene = scene
         self.stage = stage
-        ground_mesh = bpy.data.meshes.new("ground")
-        half = GROUND_SIZE_M / 2.0
-        ground_mesh.from_pydata(
-            [(-half, -half, 0), (half, -half, 0), (half, half, 0), (-half, half, 0)], [], [(0, 1, 2, 3)]
-        )
-        self.ground = link(scene, bpy.data.objects.new("ground", ground_mesh))
+        self.ground = ground_quad(scene, "ground", GROUND_SIZE_M)
         self.ground.pass_index = 0
         self.surface_materials = {family: build_surface_material(family) for family in SURFACE_FAMILIES}
         self.ground.data.materials.append(self.surface_materials[SURFACE_FAMILIES[0]])

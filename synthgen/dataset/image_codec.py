@@ -10,7 +10,7 @@ Two codecs, both read by every image library (OpenCV, Pillow and so Hugging Face
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -41,3 +41,8 @@ def decode_image(data: bytes) -> np.ndarray:
     if array.ndim == 3:
         array = cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
     return array
+
+
+def image_cell(array: np.ndarray, codec: ImageCodec) -> dict[str, Any]:
+    """An encoded image as a dataset cell: the ``{"bytes", "path"}`` struct of a Hugging Face ``Image``."""
+    return {"bytes": encode_image(array, codec), "path": None}

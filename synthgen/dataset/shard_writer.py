@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthgen.dataset.schema import COLUMN_NAMES, IMAGE_COLUMNS, dataset_schema
+from synthgen.dataset.schema import column_names, dataset_schema, image_column_names
 from synthgen.dataset.storage import TEMP_PREFIX, DatasetStore
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def _column_encodings(schema: pa.Schema) -> tuple[dict[str, str], list[str]]:
     for field in schema:
         for path in _leaf_paths(field.name, field.type):
             compression[path] = COMPRESSION
-            if field.name not in IMAGE_COLUMNS:
+            if field.name not in image_column_names():
                 dictionary.append(path)
     return compression, dictionary
 
@@ -80,7 +80,7 @@ def _column_encodings(schema: pa.Schema) -> tuple[dict[str, str], list[str]]:
 def encode_shard(rows: list[dict[str, Any]], row_group_rows: int) -> tuple[pa.Buffer, int]:
     """The Parquet bytes of ``rows`` (dicts keyed by the schema's columns) and their row count."""
     schema = dataset_schema()
-    table = pa.Table.from_pydict({name: [row[name] for row in rows] for name in COLUMN_NAMES}, schema=schema)
+    table = pa.Table.from_pydict({name: [row[name] for row in rows] for name in column_names()}, schema=schema)
     compression, dictionary_columns = _column_encodings(schema)
     sink = pa.BufferOutputStream()
     with pq.ParquetWriter(

@@ -18,17 +18,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from synthgen.assets.makehuman_data import MakeHumanDataError, ensure_makehuman_data
+from synthgen.assets import prepare_asset
 from synthgen.augment import Augmenter
-from synthgen.config import HandsScene, JobConfig
+from synthgen.config import JobConfig
 from synthgen.dataset.card import write_dataset_card_or_warn
 from synthgen.dataset.folder import DATA_DIR_NAME, DatasetWriter, shard_name
 from synthgen.dataset.shard_writer import ShardRecord, write_shard
 from synthgen.dataset.storage import DatasetStore
-from synthgen.errors import SynthgenError
 from synthgen.pipeline.render_pool import RenderPool
 from synthgen.pipeline.rows import rows_for_render
 from synthgen.pipeline.specs import sample_spec
+from synthgen.scenes.registry import scene_kind
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +73,8 @@ def plan_shards(config: JobConfig) -> list[ShardPlan]:
 
 def prepare_assets(config: JobConfig) -> None:
     """Fetches what the scene needs once, here, so workers never race to download it or fail one by one."""
-    held = getattr(config.scene, "layouts", {}).get("hand", 0.0) > 0  # products held in a hand
-    if isinstance(config.scene, HandsScene) or held:
-        try:
-            ensure_makehuman_data()
-        except MakeHumanDataError as exc:
-            raise SynthgenError(f"hand asset: {exc}") from None
+    for name in scene_kind(config.scene.type).required_assets(config.scene):
+        prepare_asset(name)
 
 
 def make_pool(config: JobConfig, workers: int | None = None, threads: int | None = None) -> RenderPool:

@@ -9,21 +9,19 @@ from typing import Any
 import numpy as np
 
 from synthgen.augment import Augmenter, AugmentInput, variant_seed
-from synthgen.dataset.image_codec import ImageCodec, encode_image
+from synthgen.dataset.image_codec import ImageCodec, image_cell
 from synthgen.pipeline.render_pool import RenderResult
 from synthgen.scenes.common.pixel_labels import (
     DEPTH_SCALE_M,
     bbox_from_mask,
     camera_labels,
     depth_to_millimetres,
+    extend_instances,
     instance_mask,
     instance_records,
 )
-from synthgen.scenes.hands.attacks.attack_labels import ATTACK_CLASSES, attack_params_json
-from synthgen.scenes.hands.keypoints import keypoint_labels
-from synthgen.scenes.hands.palm_textures import palm_roi_from_keypoints
-from synthgen.scenes.products.product_labels import defect_records, extend_instances, instance_labels
-from synthgen.seeding import Stream, derive_rng
+from synthgen.scenes.registry import scene_kind, scene_kinds
+from synthgen.splits import assign_split, split_group
 
 PRIMARY_INSTANCE_ID = 1  # the subject of a scene; ``bbox`` is its box
 
@@ -48,13 +46,8 @@ class CleanSample:
 
 
 def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
-    """Instance id -> class name for the objects a spec puts in the scene."""
-    if spec["scene_type"] == "hands":
-        return {1: ATTACK_CLASSES.get(spec.get("attack_type"), "hand")}
-    if spec["scene_type"] == "products":
-        classes = {p["instance_id"]: spec["skus"][str(p["sku_id"])]["product_class"] for p in spec["products"]}
-        return classes | ({1: "hand"} if "hand" in spec else {})
-    return {obj["instance_id"]: obj["shape"] for obj in spec["objects"]}
+    """Instance id -> class name for the objects a spec puts in the scene (its scene kind knows them)."""
+    return scene_kind(spec["scene_type"]).instance_classes(spec)
 
 
 def render_id(job_seed: int, render_index: int) -> str:
@@ -63,24 +56,6 @@ def render_id(job_seed: int, render_index: int) -> str:
 
 def sample_id(job_seed: int, render_index: int, aug_index: int) -> str:
     return f"{render_id(job_seed, render_index)}-a{aug_index:03d}"
-
-
-def split_group(spec: dict[str, Any]) -> int | str:
-    """What must not straddle splits: ``spec["split_group"]`` ("identity:<id>", "sku:<id>") or the render."""
-    return spec.get("split_group", spec["render_index"])
-
-
-def assign_split(job_seed: int, group: int | str, ratios: dict[str, float]) -> str:
-    """Seeded split per split group (a render index, or a name such as "identity:7"): every render of a group,
-    and its variants, gets the same split. Names are keyed by their UTF-8 bytes (stable; never ``hash()``)."""
-    keys = (group,) if isinstance(group, int) else (1, int.from_bytes(b"\x01" + str(group).encode(), "big"))
-    draw = derive_rng(job_seed, Stream.SPLIT, *keys).uniform()
-    cumulative = 0.0
-    for name, ratio in ratios.items():
-        cumulative += ratio
-        if draw < cumulative:
-            return name
-    return next(reversed(ratios))
 
 
 def clean_sample(result: RenderResult) -> CleanSample:
@@ -93,18 +68,10 @@ def clean_sample(result: RenderResult) -> CleanSample:
         classes=instance_classes(result.spec),
         camera_K=K,
         camera_pose=pose,
-        nir=output.get("nir"),
         attack_source_sha256=output.get("attack_source_sha256"),
     )
-    if "defect_index" in output:
-        sample.defect_mask = np.asarray(output["defect_index"], dtype=np.uint8)
-        sample.products = instance_labels(result.spec, output, pose, sample.mask)
-    if "keypoints_world" in output:
-        sample.keypoints_2d, sample.keypoints_3d, sample.keypoints_visible = keypoint_labels(
-            np.array(output["keypoints_world"]), K, pose, output["depth"]
-        )
-        if "keypoints_depicted" in output:  # an attack image shows only what its source photo showed
-            sample.keypoints_visible &= np.asarray(output["keypoints_depicted"], dtype=bool)
+    for kind in scene_kinds().values():  # every kind's labels: a products scene may hold a hand
+        kind.read_labels(result.spec, output, sample)
     return sample
 
 
@@ -129,8 +96,22 @@ def _augment(augmenter: Augmenter, sample: CleanSample, seed: int) -> tuple[Clea
     return variant, params
 
 
-def _image_cell(array: np.ndarray, codec: ImageCodec) -> dict[str, Any]:
-    return {"bytes": encode_image(array, codec), "path": None}
+def attack_params_json(spec: dict[str, Any], source_sha256: str | None) -> str | None:
+    """The spec's attack parameters as JSON, with the digest of the victim image the worker showed, if any."""
+    params = spec.get("attack_params")
+    if params is None:
+        return None
+    if source_sha256 is not None:
+        params = {**params, "source_image_sha256": source_sha256}
+    return json.dumps(params, sort_keys=True)
+
+
+def _kind_columns(spec: dict[str, Any], sample: CleanSample, codec: ImageCodec) -> dict[str, Any]:
+    """Every scene kind's columns (a kind's columns are null in rows it has nothing for)."""
+    values: dict[str, Any] = {}
+    for kind in scene_kinds().values():
+        values |= kind.row_values(spec, sample, codec)
+    return values
 
 
 def _row(
@@ -157,43 +138,18 @@ def _row(
         "attack_params": attack_params_json(spec, sample.attack_source_sha256),
         "width": width,
         "height": height,
-        "image": _image_cell(sample.image, codec),
-        "mask": _image_cell(sample.mask, codec),
-        "depth": _image_cell(sample.depth_mm, codec),
+        "image": image_cell(sample.image, codec),
+        "mask": image_cell(sample.mask, codec),
+        "depth": image_cell(sample.depth_mm, codec),
         "depth_scale": DEPTH_SCALE_M,
         "bbox": bbox_from_mask(sample.mask, PRIMARY_INSTANCE_ID),
         "instances": extend_instances(instance_records(sample.mask, sample.classes), sample.products),
-        **_hand_columns(spec, sample, codec),
-        **_product_columns(spec, sample, codec),
+        **_kind_columns(spec, sample, codec),
         "camera_K": sample.camera_K.tolist(),
         "camera_pose": sample.camera_pose.tolist(),
         "aug_seed": aug_seed,
         "aug_params": json.dumps(aug_params) if aug_params is not None else None,
         "spec": spec_json,
-    }
-
-
-def _hand_columns(spec: dict[str, Any], sample: CleanSample, codec: ImageCodec) -> dict[str, Any]:
-    has_hand = sample.keypoints_2d is not None
-    return {
-        "identity_id": spec.get("identity_id"),
-        "handedness": spec["hand"]["side"] if "hand" in spec else None,
-        "pose_family": spec["hand"]["pose"]["family"] if "hand" in spec else None,
-        "keypoints_2d": sample.keypoints_2d.tolist() if has_hand else None,
-        "keypoints_3d": sample.keypoints_3d.tolist() if has_hand else None,
-        "keypoints_visible": sample.keypoints_visible.tolist() if has_hand else None,
-        "palm_roi": palm_roi_from_keypoints(sample.keypoints_2d) if has_hand else None,
-        "nir": _image_cell(sample.nir, codec) if sample.nir is not None else None,
-    }
-
-
-def _product_columns(spec: dict[str, Any], sample: CleanSample, codec: ImageCodec) -> dict[str, Any]:
-    has_products = sample.defect_mask is not None
-    return {
-        "product_class": spec.get("product_class"),
-        "sku_id": spec.get("sku_id"),
-        "defects": defect_records(spec, sample.defect_mask) if has_products else None,
-        "defect_mask": _image_cell(sample.defect_mask, codec) if has_products else None,
     }
 
 

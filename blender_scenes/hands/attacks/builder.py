@@ -2,7 +2,7 @@
 by a printed photo, a screen, a paper cut-out or given a silicone material.
 
 Print, screen and cut-out show the victim's *source capture* (``attack_params["source"]``, a live palm spec),
-rendered here by the same ``HandScene`` before the attack sample and cached per source spec (only a speed-up:
+rendered here by the same ``HandBuilder`` before the attack sample and cached per source spec (only a speed-up:
 the spec is deterministic). The instrument is placed where the live palm would be, facing the camera like a
 presented palm, with the photo upright along the hand's finger direction; the depicted keypoints are the
 source capture's keypoints carried through the instrument's photo-to-surface mapping.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,20 +22,19 @@ import bpy
 import cv2
 import numpy as np
 
-from blender_scenes.common.render_setup import apply_render_settings, render_to_arrays
-from blender_scenes.common.stage import set_matrix
-from blender_scenes.hands.attacks.print_sheet import PrintSheet
-from blender_scenes.hands.attacks.screen_device import ScreenDevice
-from blender_scenes.hands.attacks.silicone import apply_silicone, build_silicone_material, set_silicone_nir
-from blender_scenes.hands.builder import HAND_INSTANCE_ID, HandScene
+from blender_scenes.builder import SceneBuilder
+from blender_scenes.common.render_setup import apply_render_settings, capture_nir, render_to_arrays
+from blender_scenes.common.stage import Stage, set_matrix
+from blender_scenes.hands.attacks.instrument import Instrument
+from blender_scenes.hands.attacks.registry import INSTRUMENTS
+from blender_scenes.hands.builder import HAND_INSTANCE_ID, HandBuilder
+from blender_scenes.registry import load_object
 from synthgen.scenes.common.pixel_labels import camera_labels
-from synthgen.scenes.hands.attacks.plan import SOURCE_ATTACKS
-from synthgen.scenes.hands.attacks.print_process import printed_textures
+from synthgen.scenes.hands.attacks.framing import pinch_grip, presentation_frame
+from synthgen.scenes.hands.attacks.registry import attack_type
 from synthgen.scenes.hands.keypoints import keypoint_labels
 
 SOURCE_CACHE_SIZE = 32
-MAX_PRINT_RASTER_PX = 2048
-NIR_LUMINANCE = np.array([0.2126, 0.7152, 0.0722])
 
 
 @dataclass
@@ -58,31 +56,22 @@ def image_digest(image: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(image).tobytes()).hexdigest()
 
 
-def _rotation(axis: np.ndarray, degrees: float) -> np.ndarray:
-    axis = axis / np.linalg.norm(axis)
-    a = math.radians(degrees)
-    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
-    return np.eye(3) + math.sin(a) * k + (1 - math.cos(a)) * (k @ k)
+class AttackBuilder(SceneBuilder):
+    """The hands scene's builder: a ``HandBuilder`` for live samples, with an instrument per attack type."""
 
-
-class AttackScene:
-    """Wraps a ``HandScene`` (same interface: apply, labels, begin_nir, end_nir, set_visible)."""
-
-    def __init__(self, hands: HandScene, scratch: Path) -> None:
-        self.hands = hands
-        self.scene = hands.scene
-        self.stage = hands.stage
+    def __init__(self, scene: bpy.types.Scene, stage: Stage, scratch: Path) -> None:
+        self.hands = HandBuilder(scene, stage, scratch)
+        self.scene = scene
+        self.stage = stage
         self.scratch = scratch
-        self.print_sheet = PrintSheet(self.scene, HAND_INSTANCE_ID)
-        self.screen = ScreenDevice(self.scene, HAND_INSTANCE_ID)
-        self.silicone = build_silicone_material(hands.palm_image)
+        self.instruments: dict[str, Instrument] = {name: load_object(path)(self) for name, path in INSTRUMENTS.items()}
         self.sources: OrderedDict[str, SourceCapture] = OrderedDict()
         self.attack: str | None = None
         self.source: SourceCapture | None = None
         self.source_digest: str | None = None
         self.keypoints_world: np.ndarray | None = None
         self.frame = np.eye(4)
-        self.render_s_in_apply = 0.0  # Cycles seconds of this apply()'s source capture (the worker counts them)
+        self.render_s_in_apply = 0.0
 
     def set_visible(self, visible: bool) -> None:
         self.hands.set_visible(visible)
@@ -90,10 +79,10 @@ class AttackScene:
             self._hide_instruments()
 
     def _hide_instruments(self) -> None:
-        self.print_sheet.object.hide_render = True
-        self.screen.hide()
+        for instrument in self.instruments.values():
+            instrument.hide()
 
-    def _set_hand_material(self, material: bpy.types.Material) -> None:
+    def set_hand_material(self, material: bpy.types.Material) -> None:
         for _, asset in self.hands.hands.values():
             asset.mesh_object.data.materials[0] = material
 
@@ -116,22 +105,14 @@ class AttackScene:
             self.sources.move_to_end(key)
             return self.sources[key]
         started = time.perf_counter()
-        self._set_hand_material(self.hands.skin)
+        self.set_hand_material(self.hands.skin)
         apply_render_settings(self.scene, spec["render"])
         self._apply_hands(spec)
         bpy.context.view_layer.update()
         passes = render_to_arrays(self.scene, self.scratch)
         labels = self.hands.labels()
         camera = self.stage.camera_record()
-        nir = None
-        if spec["nir"]["enabled"]:
-            saved = self.hands.begin_nir(spec)
-            self.scene.cycles.samples = spec["nir"]["spp"]
-            try:
-                nir_rgb = render_to_arrays(self.scene, self.scratch)["image"]
-            finally:
-                self.hands.end_nir(spec, saved)
-            nir = np.rint(nir_rgb.astype(np.float32) @ NIR_LUMINANCE).astype(np.uint8)
+        nir = capture_nir(self.scene, self.hands, spec, self.scratch) if spec["nir"]["enabled"] else None
         self.render_s_in_apply += time.perf_counter() - started  # Cycles time, though spent inside apply()
         K, pose = camera_labels(camera)
         points, _, visible = keypoint_labels(np.array(labels["keypoints_world"]), K, pose, passes["depth"])
@@ -162,68 +143,30 @@ class AttackScene:
         self.render_s_in_apply = 0.0
         self.attack = spec.get("attack_type")
         params = spec.get("attack_params") or {}
-        self.source = self._source(params["source"]) if self.attack in SOURCE_ATTACKS else None
+        instrument = self.instruments[self.attack] if self.attack else None
+        shows_source = self.attack is not None and attack_type(self.attack).shows_source
+        self.source = self._source(params["source"]) if shows_source else None
         if self.source is not None:
             apply_render_settings(self.scene, spec["render"])
         self._apply_hands(spec)
-        self._set_hand_material(self.silicone if self.attack == "silicone" else self.hands.skin)
+        self.set_hand_material(self.hands.skin)
         self.keypoints_world = None
         self.source_digest = None
-        if self.attack == "silicone":
-            apply_silicone(self.silicone, params)
-        elif self.source is not None:
+        if instrument is None:
+            return
+        photo = None
+        if self.source is not None:
             self._hide_hand()
-            self.frame = self._presentation_frame(params["tilt_deg"])
+            labels = self.hands.labels()
+            self.frame = presentation_frame(
+                np.array(labels["keypoints_world"]), labels["palm_normal_world"], labels["palm_center_world"],
+                params["tilt_deg"],
+            )  # fmt: skip
             photo = self.source.used(params.get("from_nir", False))
             self.source_digest = image_digest(photo)
-            if self.attack == "screen":
-                self._apply_screen(params, photo)
-            else:
-                self._apply_print(params, photo, cut=self.attack == "cutout")
+        self.keypoints_world = instrument.present(params, photo)
 
-    def _presentation_frame(self, tilt_deg: list[float]) -> np.ndarray:
-        """Where the palm would be, facing out of the palm, y along the fingers, then tilted a little."""
-        labels = self.hands.labels()
-        keypoints = np.array(labels["keypoints_world"])
-        z = np.array(labels["palm_normal_world"])
-        y = keypoints[9] - keypoints[0]
-        y = y - (y @ z) * z
-        y /= np.linalg.norm(y)
-        x = np.cross(y, z)
-        rotation = _rotation(y, tilt_deg[1]) @ _rotation(x, tilt_deg[0]) @ np.stack([x, y, z], axis=1)
-        frame = np.eye(4)
-        frame[:3, :3] = rotation
-        frame[:3, 3] = labels["palm_center_world"]
-        return frame
-
-    def _apply_print(self, params: dict[str, Any], photo: np.ndarray, cut: bool) -> None:
-        assert self.source is not None
-        width = self.source.width_m * params["scale"]
-        height = width * photo.shape[0] / photo.shape[1]
-        margin = 0.0 if cut else params["margin_m"]
-        raster = int(np.clip(round(width / 0.0254 * params["dpi"]), 64, MAX_PRINT_RASTER_PX))
-        margin_px = round(margin / width * raster)
-        albedo, nir = printed_textures(photo, params, raster, margin_px, self.source.mask if cut else None)
-        # The margins in pixels set the sheet's real size, so texture and mesh agree exactly.
-        margin = margin_px * width / raster
-        size = (width + 2 * margin, height + 2 * margin)
-        self.print_sheet.apply(params, albedo, nir, size, self.frame)
-        holder = params.get("holder")
-        if holder and cut:
-            # A cut-out is pinched at its lowest point (the forearm's end), not at a fixed place on the edge.
-            rows = np.flatnonzero(self.source.mask.any(axis=1))
-            if rows.size:
-                lowest = self.source.mask[rows[-1]]
-                u = (np.flatnonzero(lowest).mean() + 0.5) / lowest.size
-                v = 1.0 - (rows[-1] + 1) / self.source.mask.shape[0]
-                self._hold(holder, ((u - 0.5) * size[0], (v - 0.5) * size[1] + holder["inset_m"]))
-        elif holder:
-            self._hold(holder, ((holder["edge_position"] - 0.5) * size[0], -size[1] / 2 + holder["inset_m"]))
-        uv = self.source.keypoints_uv
-        sheet_uv = np.stack([(margin + uv[:, 0] * width) / size[0], (margin + uv[:, 1] * height) / size[1]], axis=1)
-        self.keypoints_world = self.print_sheet.world_points(sheet_uv)
-
-    def _hold(self, holder: dict[str, Any], grip_xy: tuple[float, float]) -> None:
+    def hold(self, holder: dict[str, Any], grip_xy: tuple[float, float]) -> None:
         """The attacker's hand (the posed asset, now not the subject) pinches the instrument at ``grip_xy`` (the
         instrument's local frame) from below: fingers up along it, thumb on the shown side."""
         asset = self.hands.active
@@ -232,33 +175,11 @@ class AttackScene:
         asset.set_pose({name: tuple(angles) for name, angles in pose["joints"].items()})
         asset.set_wrist(**pose["wrist"])
         set_matrix(asset.armature_object, np.eye(4))
-        keypoints = asset.keypoints_world()  # in the hand frame: +Y fingers, palm -Z, thumb side -X (right)
-        pinch = 0.5 * (keypoints[4] + keypoints[8])
-        thumb_side = np.array([-1.0 if asset.side == "right" else 1.0, 0.0, 0.0])
-        # Hand frame -> sheet frame: thumb side -> +z (towards the camera), fingers -> +y (up the sheet); the
-        # rows are the hand-frame directions that become the sheet's x, y, z.
-        to_sheet = np.stack([np.cross([0.0, 1.0, 0.0], thumb_side), [0.0, 1.0, 0.0], thumb_side])
-        grip = np.array([grip_xy[0], grip_xy[1], 0.0])
-        local = np.eye(4)
-        local[:3, :3] = to_sheet
-        local[:3, 3] = grip - to_sheet @ pinch
+        local = pinch_grip(asset.keypoints_world(), asset.side, grip_xy)  # keypoints in the hand frame
         set_matrix(asset.armature_object, self.frame @ local)
         asset.mesh_object.hide_render = False
         asset.mesh_object.pass_index = 0
         self.hands.sleeves[asset.side].hide_render = False
-
-    def _apply_screen(self, params: dict[str, Any], photo: np.ndarray) -> None:
-        display = photo.astype(np.float64) / 255.0
-        if display.ndim == 2:
-            display = np.repeat(display[..., None], 3, axis=-1)
-        # The photo file holds display values; the panel's gamma turns them into light.
-        self.screen.apply(params, display ** params["gamma"], self.frame)
-        if params.get("holder"):
-            holder = params["holder"]
-            self._hold(
-                holder, ((holder["edge_position"] - 0.5) * params["width"], holder["inset_m"] - params["height"] / 2)
-            )
-        self.keypoints_world = self.screen.world_points(self.source.keypoints_uv)
 
     # -- near infrared --------------------------------------------------------------------------------------
     def begin_nir(self, spec: dict[str, Any]) -> dict[str, Any]:
@@ -271,9 +192,8 @@ class AttackScene:
         self._set_instrument_nir(False)
 
     def _set_instrument_nir(self, nir: bool) -> None:
-        self.print_sheet.set_nir(nir)
-        self.screen.set_nir(nir)
-        set_silicone_nir(self.silicone, nir)
+        for instrument in self.instruments.values():
+            instrument.set_nir(nir)
 
     def labels(self) -> dict[str, Any]:
         if self.keypoints_world is None:

@@ -80,6 +80,12 @@ def horizontal_fov(focal_mm: float, sensor_mm: float) -> float:
     return 2.0 * math.atan(sensor_mm / (2.0 * focal_mm))
 
 
+def framing_distance(radius: float, fill: float, fov: float) -> float:
+    """How far a camera with field of view ``fov`` (radians) stands from a sphere of ``radius`` for the sphere to
+    fill the share ``fill`` of that field of view."""
+    return radius / math.sin(fill * fov / 2.0)
+
+
 def project_points(
     points_world: np.ndarray, camera_K: np.ndarray, camera_pose: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

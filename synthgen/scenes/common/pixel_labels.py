@@ -65,3 +65,11 @@ def instance_records(mask: np.ndarray, classes: dict[int, str]) -> list[dict[str
             continue
         records.append({"id": instance_id, "class": name, "bbox": bbox_from_mask(mask, instance_id), "pixels": pixels})
     return records
+
+
+def extend_instances(records: list[dict[str, Any]], fields: dict[int, dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """``instance_records`` with extra per-instance fields (products: sku_id, object_pose, box3d,
+    visible_fraction) added to the records of the instances ``fields`` names."""
+    if fields is None:
+        return records
+    return [record | fields.get(record["id"], {}) for record in records]

@@ -45,18 +45,11 @@ from typing import Any
 
 import numpy as np
 
+from synthgen.scenes.hands.rig import JOINT_NAMES
 from synthgen.scenes.hands.skeleton import thumb_overlaps
 
 POSE_FAMILIES: tuple[str, ...] = ("open_palm", "relaxed", "pointing", "pinch", "fist", "grasp", "natural")
 FINGERS: tuple[str, ...] = ("index", "middle", "ring", "pinky")
-# Must match blender_scenes.hands.hand_asset.JOINT_NAMES (that module imports bpy, so it is not imported here).
-JOINT_NAMES: tuple[str, ...] = (
-    "thumb_cmc", "thumb_mcp", "thumb_ip",
-    "index_mcp", "index_pip", "index_dip",
-    "middle_mcp", "middle_pip", "middle_dip",
-    "ring_mcp", "ring_pip", "ring_dip",
-    "pinky_mcp", "pinky_pip", "pinky_dip",
-)  # fmt: skip
 
 Range = tuple[float, float]
 _HINGE: Range = (0.0, 0.0)

@@ -7,14 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from synthgen.config import HandsScene
+from synthgen.scenes.common.lighting import sample_lighting
+from synthgen.scenes.common.sampling import uniform
+from synthgen.scenes.common.surfaces import sample_surface
+from synthgen.scenes.hands.config import HandsScene
 from synthgen.scenes.hands.identity import sample_identity, sample_variation
 from synthgen.scenes.hands.pose import sample_family, sample_hand_pose
-from synthgen.scenes.tabletop.sampler import sample_lighting, sample_surface
-
-
-def _uniform(rng: np.random.Generator, bounds: tuple[float, float]) -> float:
-    return float(rng.uniform(bounds[0], bounds[1]))
 
 
 def _unit_vector(rng: np.random.Generator) -> list[float]:
@@ -51,20 +49,20 @@ def sample_hands_spec(
     cam = scene.camera
     if cam.mode == "palm":
         # Palm up (the hand frame's palm faces -Z; turning it about Y by 180 degrees faces it up), any heading.
-        rotation = [0.0, 180.0, _uniform(rng, (0.0, 360.0))]
+        rotation = [0.0, 180.0, uniform(rng, (0.0, 360.0))]
         view_dir_hand = [0.0, 0.0, -1.0]
     else:
-        rotation = [_uniform(rng, (-60.0, 60.0)), _uniform(rng, (-180.0, 180.0)), _uniform(rng, (0.0, 360.0))]
+        rotation = [uniform(rng, (-60.0, 60.0)), uniform(rng, (-180.0, 180.0)), uniform(rng, (0.0, 360.0))]
         view_dir_hand = _view_direction(rng)
     camera = {
         "mode": cam.mode,
         "view_dir_hand": view_dir_hand,
-        "azimuth_deg": _uniform(rng, (0.0, 360.0)),
-        "tilt_deg": _uniform(rng, cam.tilt_deg),
-        "fill": _uniform(rng, cam.fill),
-        "focal_mm": _uniform(rng, cam.focal_mm),
+        "azimuth_deg": uniform(rng, (0.0, 360.0)),
+        "tilt_deg": uniform(rng, cam.tilt_deg),
+        "fill": uniform(rng, cam.fill),
+        "focal_mm": uniform(rng, cam.focal_mm),
         "sensor_mm": cam.sensor_mm,
-        "roll_deg": _uniform(rng, cam.roll_deg),
+        "roll_deg": uniform(rng, cam.roll_deg),
         "target_offset_m": rng.normal(0.0, 0.008, size=3).tolist(),
         "min_distance_m": cam.min_distance_m,
     }
@@ -74,7 +72,7 @@ def sample_hands_spec(
         surface = scene.backdrops[int(rng.integers(len(scene.backdrops)))]
         background = {
             "type": "backdrop",
-            "distance_m": _uniform(rng, scene.backdrop_distance_m),
+            "distance_m": uniform(rng, scene.backdrop_distance_m),
             "surface": sample_surface(rng, surface),
         }
     nir = scene.nir
@@ -94,11 +92,11 @@ def sample_hands_spec(
         "nir": {
             "enabled": nir.enabled,
             "spp": max(1, round(spp * nir.spp_share)),
-            "power_w_at_1m": _uniform(rng, nir.power_w_at_1m),
-            "ambient": _uniform(rng, nir.ambient),
+            "power_w_at_1m": uniform(rng, nir.power_w_at_1m),
+            "ambient": uniform(rng, nir.ambient),
             "led_offset_m": rng.uniform(-0.02, 0.02, size=2).tolist(),
-            "led_size_m": _uniform(rng, (0.01, 0.04)),
+            "led_size_m": uniform(rng, (0.01, 0.04)),
         },
     }
-    camera["exposure_ev"] = _uniform(rng, cam.exposure_ev)  # drawn last: every earlier draw stays as it was
+    camera["exposure_ev"] = uniform(rng, cam.exposure_ev)  # drawn last: every earlier draw stays as it was
     return spec

@@ -45,21 +45,6 @@ def instance_labels(
     return labels
 
 
-def extend_instances(records: list[dict[str, Any]], labels: dict[int, dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """Adds the product fields to ``synthgen.scenes.common.pixel_labels.instance_records`` output (all from the
-    clean render)."""
-    if labels is None:
-        return records
-    extended = []
-    for record in records:
-        label = labels.get(record["id"])
-        if label is None:
-            extended.append(record)
-            continue
-        extended.append(record | {k: label[k] for k in ("sku_id", "object_pose", "box3d", "visible_fraction")})
-    return extended
-
-
 def defect_records(spec: dict[str, Any], defect_mask: np.ndarray) -> list[dict[str, Any]]:
     """One record per defect in the scene, visible or not (pixels 0 and bbox null when hidden)."""
     counts = np.bincount(defect_mask.ravel(), minlength=256)

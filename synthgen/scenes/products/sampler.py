@@ -12,14 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from synthgen.config import ProductsScene
-from synthgen.pipeline.rows import assign_split
-from synthgen.scenes.common.camera_math import horizontal_fov
+from synthgen.scenes.common.camera_math import framing_distance, horizontal_fov
+from synthgen.scenes.common.lighting import sample_lighting
+from synthgen.scenes.common.sampling import linear_colour, uniform
+from synthgen.scenes.common.surfaces import sample_surface
+from synthgen.scenes.hands.config import HandCameraSampling, HandsScene
+from synthgen.scenes.hands.pose import sample_hand_pose
+from synthgen.scenes.hands.sampler import sample_hands_spec
+from synthgen.scenes.products.config import ProductsScene
 from synthgen.scenes.products.defects import deform, sample_defect
 from synthgen.scenes.products.geometry import local_bounds, product_mesh
 from synthgen.scenes.products.identity import sample_sku
 from synthgen.scenes.products.layout import footprint, object_matrix, pack_circles
-from synthgen.scenes.tabletop.sampler import _colour, _uniform, sample_lighting, sample_surface
+from synthgen.splits import assign_split
 
 GAP_M = 0.008
 FLAT_FAMILIES = {"blister": 0.8, "pouch": 0.5}  # share lying flat on tables and belts
@@ -126,23 +131,23 @@ def _scatter(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator, be
     placements = []
     extra: dict[str, Any] = {}
     if belt:
-        belt_width = _uniform(rng, (0.35, 0.6))
+        belt_width = uniform(rng, (0.35, 0.6))
         x = 0.0
         for sku_id, rest, radius, yaw in zip(ids, rests, radii, yaws, strict=True):
             lateral = max(0.0, belt_width / 2 - radius - 0.02)
             y = float(rng.uniform(-lateral, lateral))
             placements.append(_placement(cat, sku_id, rest, yaw, (x + radius, y), 0.0, rng, scene))
-            x += 2 * radius + _uniform(rng, (0.03, 0.15))
+            x += 2 * radius + uniform(rng, (0.03, 0.15))
         shift = x / 2
         for p in placements:
             p["matrix_world"][0][3] = round(p["matrix_world"][0][3] - shift, 6)
         extra["conveyor"] = {
             "width_m": belt_width,
             "direction": [1.0, 0.0, 0.0] if rng.uniform() < 0.5 else [-1.0, 0.0, 0.0],
-            "speed_m_s": _uniform(rng, (0.1, 0.5)),
-            "belt_color": _colour(rng, (0.0, 0.3), (0.05, 0.2)),
-            "frame_color": _colour(rng, (0.0, 0.1), (0.5, 0.8)),
-            "rib_scale": _uniform(rng, (40.0, 120.0)),
+            "speed_m_s": uniform(rng, (0.1, 0.5)),
+            "belt_color": linear_colour(rng, (0.0, 0.3), (0.05, 0.2)),
+            "frame_color": linear_colour(rng, (0.0, 0.1), (0.5, 0.8)),
+            "rib_scale": uniform(rng, (40.0, 120.0)),
         }
     else:
         # Products stand in a loose group (about a third of the square covered), as on a counter or a desk.
@@ -159,9 +164,9 @@ def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> t
     the same SKU behind the front one, fronts flush with the shelf edge."""
     boards = int(rng.integers(2, 4))
     tallest_primary = footprint(*cat.bounds(cat.primary), "upright")[2]
-    spacing = max(_uniform(rng, (0.3, 0.42)), tallest_primary + 0.05)
-    width, depth = _uniform(rng, (0.8, 1.2)), _uniform(rng, (0.3, 0.42))
-    base = _uniform(rng, (0.1, 0.3))
+    spacing = max(uniform(rng, (0.3, 0.42)), tallest_primary + 0.05)
+    width, depth = uniform(rng, (0.8, 1.2)), uniform(rng, (0.3, 0.42))
+    base = uniform(rng, (0.1, 0.3))
     placements: list[dict[str, Any]] = []
     tags: list[list[float]] = []  # price tags on the shelf edge: [x, board index] under each run of facings
     primary_board = int(rng.integers(boards))
@@ -182,7 +187,7 @@ def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> t
             for _ in range(int(rng.integers(1, 4))):
                 if x + 2 * hx > width / 2 - 0.01 or len(placements) >= scene.max_products:
                     break
-                y = -depth / 2 + hy + _uniform(rng, (0.005, 0.02))
+                y = -depth / 2 + hy + uniform(rng, (0.005, 0.02))
                 for _row in range(2):  # the front facing and one behind it
                     if y + hy > depth / 2 - 0.01 or len(placements) >= scene.max_products:
                         break
@@ -195,7 +200,7 @@ def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> t
             first = False
             if x > run_start:
                 tags.append([round((run_start + x) / 2, 5), board])
-            x += _uniform(rng, (0.0, 0.03))
+            x += uniform(rng, (0.0, 0.03))
     # The primary product (instance 1) leads the list.
     order = sorted(range(len(placements)), key=lambda k: placements[k]["sku_id"] != cat.primary)
     placements = [placements[k] for k in order]
@@ -206,9 +211,9 @@ def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> t
             "width_m": width,
             "depth_m": depth,
             "base_m": base,
-            "board_color": _colour(rng, (0.0, 0.15), (0.6, 0.95)),
-            "back_color": _colour(rng, (0.0, 0.3), (0.3, 0.9)),
-            "edge_color": _colour(rng, (0.3, 0.9), (0.4, 0.9)),
+            "board_color": linear_colour(rng, (0.0, 0.15), (0.6, 0.95)),
+            "back_color": linear_colour(rng, (0.0, 0.3), (0.3, 0.9)),
+            "edge_color": linear_colour(rng, (0.3, 0.9), (0.4, 0.9)),
             "tags": tags,
         }
     }
@@ -225,15 +230,15 @@ def _camera(scene: ProductsScene, layout: str, placements: list, resolution: tup
         corners.append(local @ m[:3, :3].T + m[:3, 3])
     pts = np.vstack(corners)
     cam = scene.camera
-    focal = _uniform(rng, cam.focal_mm)
+    focal = uniform(rng, cam.focal_mm)
     fov = horizontal_fov(focal, cam.sensor_mm) * min(resolution) / max(resolution)
-    fill = _uniform(rng, cam.fill)
+    fill = uniform(rng, cam.fill)
     if layout == "shelf":
         # In front of the shelf, framing a section around the primary product.
         # Between the primary product and the middle of the shelf, so the frame shows shelf rather than wall.
         look_at = primary_xyz * np.array([0.6, 1.0, 1.0]) + np.array([rng.normal(0, 0.05), 0.0, rng.normal(0, 0.04)])
-        radius = _uniform(rng, (0.18, 0.45))
-        distance = radius / math.sin(fill * fov / 2.0)
+        radius = uniform(rng, (0.18, 0.45))
+        distance = framing_distance(radius, fill, fov)
         azimuth = math.radians(-90 + rng.normal(0, 12))
         elevation = math.radians(rng.normal(5, 8))
     else:
@@ -243,19 +248,19 @@ def _camera(scene: ProductsScene, layout: str, placements: list, resolution: tup
         centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
         radius = float(np.linalg.norm(pts.max(axis=0) - pts.min(axis=0)) / 2)
         look_at = centre + rng.normal(0.0, 0.05 * radius, size=3)
-        distance = radius / math.sin(fill * fov / 2.0)
+        distance = framing_distance(radius, fill, fov)
         azimuth = rng.uniform(0, 2 * math.pi)
         low, high = cam.elevation_deg
         if layout == "conveyor":
             low, high = max(low, 45.0), max(high, 80.0)
-        elevation = math.radians(_uniform(rng, (low, high)))
+        elevation = math.radians(uniform(rng, (low, high)))
     location = look_at + distance * np.array(
         [math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth), math.sin(elevation)]
     )
     return {
         "location": location.tolist(),
         "look_at": look_at.tolist(),
-        "roll_deg": _uniform(rng, cam.roll_deg),
+        "roll_deg": uniform(rng, cam.roll_deg),
         "focal_mm": focal,
         "sensor_mm": cam.sensor_mm,
     }
@@ -280,10 +285,6 @@ def grip_diameter(sku: dict[str, Any]) -> float:
 
 def _hand_held(job_seed: int, scene: ProductsScene, cat: _Catalogue, rng: np.random.Generator, spp: int) -> dict:
     """One product in a hand whose grasp closes round it; the worker fits the product into the posed hand."""
-    from synthgen.config import HandCameraSampling, HandsScene
-    from synthgen.scenes.hands.pose import sample_hand_pose
-    from synthgen.scenes.hands.sampler import sample_hands_spec
-
     hands = HandsScene(
         identities=scene.hand_identities,
         samples_per_identity=1,
@@ -295,7 +296,7 @@ def _hand_held(job_seed: int, scene: ProductsScene, cat: _Catalogue, rng: np.ran
     spec["hand"]["pose"] = sample_hand_pose(rng, "grasp", grasp_diameter_m=grip_diameter(sku))
     placement = _placement(cat, cat.primary, "upright", 0.0, (0.0, 0.0), 0.0, rng, scene)
     placement["instance_id"] = 2  # the hand is instance 1
-    spec |= {"kind": "hand_with_product", "products": [placement], "grip": {"along": _uniform(rng, (0.3, 0.5))}}
+    spec |= {"kind": "hand_with_product", "products": [placement], "grip": {"along": uniform(rng, (0.3, 0.5))}}
     return spec
 
 

@@ -1,7 +1,7 @@
-"""Presentation attacks (spoofs) on the hands scene: printed photos, screen replays, silicone replicas and paper
-cut-outs of a victim identity's palm. Pure planning and image processing; the instruments are built in
-``blender_scenes/attack_*.py``."""
+"""Presentation attacks on a hand identity (ISO/IEC 30107 presentation attack instruments), pure and seeded.
 
-from synthgen.scenes.hands.attacks.config import ATTACK_TYPES, AttackSampling
-
-__all__ = ["ATTACK_TYPES", "AttackSampling"]
+Each attack type is one module (``print_attack``, ``screen_attack``, ``silicone_attack``, ``cutout_attack``)
+registered in ``registry.ATTACK_TYPES``; its Blender instrument is the module of the same type in
+``blender_scenes/hands/attacks/`` (``blender_scenes.hands.attacks.registry``). ``plan`` decides which renders
+are attacks and draws their parameters.
+"""

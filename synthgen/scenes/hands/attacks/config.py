@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from synthgen.config_fields import FloatRange, StrictModel, check_range, check_weights
-
-ATTACK_TYPES = ("print", "screen", "silicone", "cutout")
+from synthgen.scenes.hands.attacks.registry import ATTACK_TYPE_NAMES
+from synthgen.scenes.hands.attacks.screen_attack import SCREEN_MODELS
 
 
 class PrintSampling(StrictModel):
@@ -40,7 +40,7 @@ class ScreenSampling(StrictModel):
     @field_validator("models")
     @classmethod
     def _known_models(cls, value: dict[str, float]) -> dict[str, float]:
-        return check_weights(value, ("phone", "tablet"), "screen models")
+        return check_weights(value, tuple(SCREEN_MODELS), "screen models")
 
 
 class SiliconeSampling(StrictModel):
@@ -73,4 +73,4 @@ class AttackSampling(StrictModel):
     @field_validator("types")
     @classmethod
     def _known_types(cls, value: dict[str, float]) -> dict[str, float]:
-        return check_weights(value, ATTACK_TYPES, "attack types")
+        return check_weights(value, ATTACK_TYPE_NAMES, "attack types")

@@ -8,16 +8,23 @@ keypoints).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 import numpy as np
 
 from blender_scenes.common.node_helpers import math_node, mix_colour, principled_material, value_node
 from blender_scenes.common.stage import link, set_matrix
+from blender_scenes.hands.attacks.instrument import Instrument
+from blender_scenes.hands.builder import HAND_INSTANCE_ID
+from synthgen.scenes.hands.attacks.print_process import printed_textures
 from synthgen.scenes.hands.attacks.sheet import sheet_grid, sheet_points
 
+if TYPE_CHECKING:
+    from blender_scenes.hands.attacks.builder import AttackBuilder
+
 PAPER_THICKNESS_M = 0.00025
+MAX_PRINT_RASTER_PX = 2048
 
 
 def upload(image: bpy.types.Image, pixels: np.ndarray) -> None:
@@ -120,3 +127,47 @@ class PrintSheet:
         local = sheet_points(uv, self.size[0], self.size[1], self.params)
         matrix = np.array(self.object.matrix_world)
         return local @ matrix[:3, :3].T + matrix[:3, 3]
+
+
+class PrintInstrument(Instrument):
+    """A printed photo of the victim: the printer's raster on a bent sheet, maybe pinched at its bottom edge."""
+
+    cut = False  # a cut-out (``CutoutInstrument``) keeps only the hand's outline of the photo
+
+    def __init__(self, attack: AttackBuilder) -> None:
+        super().__init__(attack)
+        self.sheet = PrintSheet(attack.scene, HAND_INSTANCE_ID)
+
+    def present(self, params: dict[str, Any], photo: np.ndarray | None) -> np.ndarray | None:
+        source = self.attack.source
+        assert source is not None and photo is not None
+        width = source.width_m * params["scale"]
+        height = width * photo.shape[0] / photo.shape[1]
+        margin = 0.0 if self.cut else params["margin_m"]
+        raster = int(np.clip(round(width / 0.0254 * params["dpi"]), 64, MAX_PRINT_RASTER_PX))
+        margin_px = round(margin / width * raster)
+        albedo, nir = printed_textures(photo, params, raster, margin_px, source.mask if self.cut else None)
+        # The margins in pixels set the sheet's real size, so texture and mesh agree exactly.
+        margin = margin_px * width / raster
+        size = (width + 2 * margin, height + 2 * margin)
+        self.sheet.apply(params, albedo, nir, size, self.attack.frame)
+        holder = params.get("holder")
+        if holder and self.cut:
+            # A cut-out is pinched at its lowest point (the forearm's end), not at a fixed place on the edge.
+            rows = np.flatnonzero(source.mask.any(axis=1))
+            if rows.size:
+                lowest = source.mask[rows[-1]]
+                u = (np.flatnonzero(lowest).mean() + 0.5) / lowest.size
+                v = 1.0 - (rows[-1] + 1) / source.mask.shape[0]
+                self.attack.hold(holder, ((u - 0.5) * size[0], (v - 0.5) * size[1] + holder["inset_m"]))
+        elif holder:
+            self.attack.hold(holder, ((holder["edge_position"] - 0.5) * size[0], -size[1] / 2 + holder["inset_m"]))
+        uv = source.keypoints_uv
+        sheet_uv = np.stack([(margin + uv[:, 0] * width) / size[0], (margin + uv[:, 1] * height) / size[1]], axis=1)
+        return self.sheet.world_points(sheet_uv)
+
+    def set_nir(self, nir: bool) -> None:
+        self.sheet.set_nir(nir)
+
+    def hide(self) -> None:
+        self.sheet.object.hide_render = True

@@ -1,11 +1,10 @@
-"""Product-like meshes (box, can, bottle) as vertex and face arrays, written into a reusable Blender mesh."""
+"""The tabletop scene's primitive meshes (box, can, bottle) as vertex and face arrays (pure numpy)."""
 
 from __future__ import annotations
 
 import itertools
 import math
 
-import bpy
 import numpy as np
 
 RING_SEGMENTS = 48
@@ -85,14 +84,3 @@ def shape_geometry(shape: str, size: list[float]) -> tuple[np.ndarray, list[tupl
     if shape == "bottle":
         return revolve_geometry(bottle_profile(width, height))
     raise ValueError(f"shape: unknown product shape {shape!r}")
-
-
-def write_mesh(mesh: bpy.types.Mesh, verts: np.ndarray, faces: list[tuple[int, ...]], smooth: bool) -> None:
-    """Replaces the mesh's geometry in place (the object, its modifiers and material stay)."""
-    mesh.clear_geometry()
-    mesh.from_pydata(verts.tolist(), [], faces)
-    if smooth:
-        mesh.shade_smooth()
-    else:
-        mesh.shade_flat()
-    mesh.update()

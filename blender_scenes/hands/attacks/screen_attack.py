@@ -7,35 +7,22 @@ near infrared the display emits nothing: only the glass reflection of the sensor
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 import numpy as np
 
 from blender_scenes.common.node_helpers import math_node, principled_material
 from blender_scenes.common.stage import link, set_matrix
-from blender_scenes.hands.attacks.print_sheet import upload
+from blender_scenes.hands.attacks.instrument import Instrument
+from blender_scenes.hands.builder import HAND_INSTANCE_ID
+from synthgen.scenes.hands.attacks.screen_attack import rounded_slab
 
-CORNER_SEGMENTS = 6
+if TYPE_CHECKING:
+    from blender_scenes.hands.attacks.builder import AttackBuilder
+from blender_scenes.hands.attacks.print_attack import upload
+
 SUBPIXEL_FILL = (0.8, 0.85)  # lit share of a sub-pixel across / along the stripes
-
-
-def rounded_slab(width: float, height: float, thickness: float, radius: float) -> tuple[list, list]:
-    """Vertices and faces of a rounded-rectangle slab centred on the origin, top face at z = 0."""
-    outline = []
-    corners = ((1, 1), (-1, 1), (-1, -1), (1, -1))
-    for index, (sx, sy) in enumerate(corners):
-        cx, cy = sx * (width / 2 - radius), sy * (height / 2 - radius)
-        for step in range(CORNER_SEGMENTS + 1):
-            angle = math.pi / 2 * (index + step / CORNER_SEGMENTS)
-            outline.append((cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
-    n = len(outline)
-    vertices = [(x, y, 0.0) for x, y in outline] + [(x, y, -thickness) for x, y in outline]
-    # Top counter-clockwise seen from +z (normal up), bottom reversed, sides facing outwards.
-    faces = [tuple(range(n)), tuple(range(2 * n - 1, n - 1, -1))]
-    faces += [(i, n + i, n + (i + 1) % n, (i + 1) % n) for i in range(n)]
-    return vertices, faces
 
 
 class ScreenDevice:
@@ -171,3 +158,32 @@ def _translation(x: float, y: float, z: float) -> np.ndarray:
     matrix = np.eye(4)
     matrix[:3, 3] = (x, y, z)
     return matrix
+
+
+class ScreenInstrument(Instrument):
+    """A phone or tablet showing the victim's photo through its panel's gamma, maybe pinched at its bottom edge."""
+
+    def __init__(self, attack: AttackBuilder) -> None:
+        super().__init__(attack)
+        self.device = ScreenDevice(attack.scene, HAND_INSTANCE_ID)
+
+    def present(self, params: dict[str, Any], photo: np.ndarray | None) -> np.ndarray | None:
+        source = self.attack.source
+        assert source is not None and photo is not None
+        display = photo.astype(np.float64) / 255.0
+        if display.ndim == 2:
+            display = np.repeat(display[..., None], 3, axis=-1)
+        # The photo file holds display values; the panel's gamma turns them into light.
+        self.device.apply(params, display ** params["gamma"], self.attack.frame)
+        holder = params.get("holder")
+        if holder:
+            self.attack.hold(
+                holder, ((holder["edge_position"] - 0.5) * params["width"], holder["inset_m"] - params["height"] / 2)
+            )
+        return self.device.world_points(source.keypoints_uv)
+
+    def set_nir(self, nir: bool) -> None:
+        self.device.set_nir(nir)
+
+    def hide(self) -> None:
+        self.device.hide()

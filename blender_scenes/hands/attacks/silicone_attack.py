@@ -8,12 +8,17 @@ uniform grey: no blood, so no veins.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
+import numpy as np
 
 from blender_scenes.common.node_helpers import attribute, math_node, principled_material, rgb_node, value_node
+from blender_scenes.hands.attacks.instrument import Instrument
 from blender_scenes.hands.skin_material import palm_map_channels
+
+if TYPE_CHECKING:
+    from blender_scenes.hands.attacks.builder import AttackBuilder
 
 
 def build_silicone_material(palm_image: bpy.types.Image) -> bpy.types.Material:
@@ -83,3 +88,19 @@ def apply_silicone(material: bpy.types.Material, params: dict[str, Any]) -> None
 
 def set_silicone_nir(material: bpy.types.Material, nir: bool) -> None:
     material.node_tree.nodes["nir_mode"].outputs[0].default_value = 1.0 if nir else 0.0
+
+
+class SiliconeInstrument(Instrument):
+    """The replica is the posed hand asset itself (a nearly rigid pose) wearing the silicone material."""
+
+    def __init__(self, attack: AttackBuilder) -> None:
+        super().__init__(attack)
+        self.material = build_silicone_material(attack.hands.palm_image)
+
+    def present(self, params: dict[str, Any], photo: np.ndarray | None) -> np.ndarray | None:
+        self.attack.set_hand_material(self.material)
+        apply_silicone(self.material, params)
+        return None
+
+    def set_nir(self, nir: bool) -> None:
+        set_silicone_nir(self.material, nir)
