@@ -24,7 +24,7 @@ from flows.artifacts import ProgressTracker, publish_counts, publish_summary, su
 from flows.qa import qa_task
 from flows.shard_task import ShardResult, render_shard_task
 from flows.task_runners import choose_task_runner
-from synthgen.config import JobConfig, load_config
+from synthgen.config import JobConfig, flag_overrides, load_config
 from synthgen.dataset.folder import DatasetWriter
 from synthgen.errors import DatasetInvalid, RenderFailed, UsageError
 from synthgen.pipeline.job import ShardPlan, finish_dataset, plan_shards
@@ -50,16 +50,10 @@ def job_config(
     night while a retry of the same run resumes the same folder."""
     if preset is None and config is None and out is None:
         raise UsageError("generate_dataset: give preset or config (or at least out)")
-    overrides = {
-        "out": out,
-        "num_renders": num_renders,
-        "variants": variants,
-        "augment.preset": augment,
-        "resolution": str(resolution) if resolution is not None else None,
-        "render.spp": spp,
-        "seed": seed,
-        "workers": workers,
-    }
+    overrides = flag_overrides(
+        out=out, num_renders=num_renders, variants=variants, augment=augment,
+        resolution=str(resolution) if resolution is not None else None, spp=spp, seed=seed, workers=workers,
+    )  # fmt: skip
     job = load_config(preset, Path(config) if config else None, overrides)
     if DATE_PLACEHOLDER in job.out:
         job = job.model_copy(update={"out": job.out.replace(DATE_PLACEHOLDER, run_date())})

@@ -45,7 +45,7 @@ def count_rows(store: DatasetStore) -> list[dict[str, Any]]:
 
 @task(name="qa", cache_policy=NO_CACHE)
 def qa_task(location: str, samples: int = 16) -> QAReport:
-    """Validates the dataset at ``location`` and writes its contact sheet (via ``synthgen.inspect_report``)."""
+    """Validates the dataset at ``location`` and writes its contact sheet (via ``synthgen.report``)."""
     logger = get_run_logger()
     store = DatasetStore(location, field="dataset")
     report = QAReport(problems=validate_dataset(location), counts=count_rows(store))
@@ -54,10 +54,10 @@ def qa_task(location: str, samples: int = 16) -> QAReport:
     else:
         logger.info("valid: every shard matches the manifest")
     if store.is_local and samples > 0:
-        from synthgen.inspect_report import inspect_dataset
+        from synthgen.report import build_report
 
         try:
-            inspected = inspect_dataset(Path(store.root), samples=samples)
+            inspected = build_report(Path(store.root), samples=samples)
         except Exception as exc:  # the data is already complete and validated: a failed sheet is only a note
             logger.warning("the contact sheet could not be drawn: %s", exc)
             report.notes.append(f"contact sheet failed: {exc}")

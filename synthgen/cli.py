@@ -101,20 +101,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from synthgen.config import load_config
+    from synthgen.config import flag_overrides, load_config
     from synthgen.dataset.folder import DatasetWriter
     from synthgen.pipeline.job import run_job
 
-    overrides = {
-        "out": str(args.out) if args.out else None,
-        "num_renders": args.num_renders,
-        "variants": args.variants,
-        "augment.preset": args.augment,
-        "resolution": args.resolution,
-        "render.spp": args.spp,
-        "seed": args.seed,
-        "workers": args.workers,
-    }
+    overrides = flag_overrides(
+        out=str(args.out) if args.out else None, num_renders=args.num_renders, variants=args.variants,
+        augment=args.augment, resolution=args.resolution, spp=args.spp, seed=args.seed, workers=args.workers,
+    )  # fmt: skip
     overrides |= dict(args.settings)  # --set comes last: the most specific
     config = load_config(args.preset, args.config, overrides)
     if args.preset is None and args.config is None and args.out is None:
@@ -157,9 +151,9 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from synthgen.inspect_report import inspect_dataset
+    from synthgen.report import build_report
 
-    report = inspect_dataset(args.dataset, samples=args.samples, min_identity_renders=args.min_identity_renders)
+    report = build_report(Path(args.dataset), samples=args.samples, min_identity_renders=args.min_identity_renders)
     console.print(report.text)
     console.print(f"contact sheet -> {report.contact_sheet}")
     console.print(f"report -> {report.html}")

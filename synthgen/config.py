@@ -215,6 +215,27 @@ def format_validation_error(exc: ValidationError, source: str = "config") -> str
     return f"{source}: " + "; ".join(parts)
 
 
+# Command-line flags and flow parameters -> dotted config keys (one map for both).
+FLAG_KEYS = {
+    "out": "out",
+    "num_renders": "num_renders",
+    "variants": "variants",
+    "augment": "augment.preset",
+    "resolution": "resolution",
+    "spp": "render.spp",
+    "seed": "seed",
+    "workers": "workers",
+}
+
+
+def flag_overrides(**flags: Any) -> dict[str, Any]:
+    """Config overrides from flag values by flag name (``spp=16`` -> ``{"render.spp": 16}``); None means unset."""
+    unknown = sorted(set(flags) - set(FLAG_KEYS))
+    if unknown:
+        raise ValueError(f"unknown flags {unknown}")
+    return {FLAG_KEYS[name]: value for name, value in flags.items()}
+
+
 def load_config(
     preset: str | None = None,
     config_file: Path | None = None,

@@ -13,12 +13,33 @@ import numpy as np
 
 
 class Stream(IntEnum):
-    """Independent random streams, so adding draws to one never shifts another."""
+    """Independent random streams, so adding draws to one never shifts another. The key layout of each stream
+    (what follows the stream in ``derive_rng(job_seed, stream, *keys)``) is declared here and nowhere else:
+
+    - ``SCENE``: ``(render_index,)`` a render's scene draws; ``(render_index, CYCLES_KEY)`` its Cycles seed.
+    - ``SPLIT``: ``(render_index,)`` or ``(1, name bytes as an int)`` the split of a split group
+      (``synthgen.splits``).
+    - ``IDENTITY``: ``(identity_id,)`` a hand identity (``synthgen.scenes.hands.identity``).
+    - ``PRODUCT``: ``(sku_id,)`` a product SKU (``synthgen.scenes.products.identity``).
+    - ``SOURCE``: ``(identity_id,)`` the victim capture an attack shows; ``(identity_id, CYCLES_KEY)`` its
+      Cycles seed (``synthgen.scenes.hands.attacks.plan``).
+    - ``ATTACK``: ``(render_index,)`` whether a render is an attack, of which type, with which parameters.
+
+    Value 2 is left unused (it once named augmentation, whose seeds come from ``variant_seed`` below). Streams
+    never share a value, so no two layouts can draw the same numbers.
+    """
 
     SCENE = 0
     SPLIT = 1
-    AUGMENT = 2
     IDENTITY = 3
+    PRODUCT = 4
+    SOURCE = 5
+    ATTACK = 6
+
+
+CYCLES_KEY = 1  # sub-key of a render's (or a source capture's) Cycles seed
+AUGMENT_DOMAIN = 0xA06  # last entropy word of augmentation seeds: apart from every SeedSequence above
+_AUGMENT_SEED_BITS = 63  # fits the dataset's int64 ``aug_seed`` column
 
 
 def derive_seed_sequence(job_seed: int, stream: Stream, *keys: int) -> np.random.SeedSequence:
@@ -33,3 +54,10 @@ def derive_rng(job_seed: int, stream: Stream, *keys: int) -> np.random.Generator
 def derive_int_seed(job_seed: int, stream: Stream, *keys: int) -> int:
     """A 32-bit integer seed for libraries that take one (albumentations, Cycles' own seed)."""
     return int(derive_seed_sequence(job_seed, stream, *keys).generate_state(1, dtype=np.uint32)[0])
+
+
+def variant_seed(job_seed: int, render_index: int, aug_index: int) -> int:
+    """Seed of one augmented variant: ``SeedSequence([job_seed, render_index, aug_index, AUGMENT_DOMAIN])``, whose
+    entropy (a list, not a spawn key) never equals a stream's. Same inputs, same seed, on any machine."""
+    sequence = np.random.SeedSequence([job_seed, render_index, aug_index, AUGMENT_DOMAIN])
+    return int(sequence.generate_state(1, dtype=np.uint64)[0]) & ((1 << _AUGMENT_SEED_BITS) - 1)

@@ -9,8 +9,9 @@ import numpy as np
 
 from synthgen.config import load_config
 from synthgen.pipeline.specs import sample_spec
+from synthgen.scenes.common.spec_header import SPEC_SCHEMA_VERSION
 from synthgen.scenes.tabletop.sampler import SHAPE_SIZES
-from synthgen.seeding import Stream, derive_int_seed, derive_rng
+from synthgen.seeding import CYCLES_KEY, Stream, derive_int_seed, derive_rng
 
 
 def test_same_seed_and_index_give_the_same_spec() -> None:
@@ -81,3 +82,18 @@ def test_hand_scenes_mix_point_and_area_lights() -> None:
     assert all(lo <= light["size_m"] <= hi for light in points)
     tabletop = [light for i in range(50) for light in sample_spec(load_config("quickstart"), i)["lighting"]["lights"]]
     assert {light["type"] for light in tabletop} == {"AREA"}  # point_share 0: tabletop specs did not change
+
+
+def test_products_sources_and_attacks_have_streams_of_their_own() -> None:
+    """Spec version 2: SKUs, attack draws and victim captures each draw from a stream no other layout uses.
+
+    Before, SKU 3 drew from (IDENTITY, 0x534B55, 3), which is also the source capture of hand identity 5458773.
+    If a pin here fails, those specs changed: that needs a spec_version bump, not a new expectation.
+    """
+    assert len({stream.value for stream in Stream}) == len(Stream)
+    assert derive_rng(0, Stream.PRODUCT, 3).uniform() == 0.4068764100270057
+    assert derive_rng(0, Stream.SOURCE, 5458773).uniform() == 0.17860362535204932
+    assert derive_rng(0, Stream.ATTACK, 5).uniform() == 0.7844765562297593
+    assert derive_int_seed(0, Stream.SOURCE, 7, CYCLES_KEY) == 1075634198
+    assert derive_rng(0, Stream.SOURCE, 5458773).uniform() != derive_rng(0, Stream.PRODUCT, 3).uniform()
+    assert sample_spec(load_config("quickstart"), 0)["spec_version"] == SPEC_SCHEMA_VERSION == 2

@@ -21,7 +21,7 @@ from blender_scenes.builder import SceneBuilder
 from blender_scenes.common.stage import Stage, ground_quad, link, set_matrix
 from blender_scenes.common.surface_materials import SURFACE_FAMILIES, apply_surface, build_surface_material
 from blender_scenes.products.materials import DEFECT_AOV, build_printed, build_solid
-from synthgen.scenes.common.camera_math import look_at
+from synthgen.scenes.common.camera_math import framing_distance, horizontal_fov, look_at
 from synthgen.scenes.common.pixel_labels import camera_labels
 from synthgen.scenes.products.artwork import draw_atlas, price_tags
 from synthgen.scenes.products.defects import deform
@@ -206,14 +206,13 @@ class ProductBuilder(SceneBuilder):
         for slot, obj in enumerate(self.products):
             obj.hide_render = slot > 0
         self._apply_product(self.products[0], item, sku)
-        matrix = self._grip_matrix(sku, item, spec["grip"]["along"])
+        matrix = self._grip_matrix(item, spec["grip"])
         set_matrix(self.products[0], matrix)
         self._frame_hand_and_product(spec, matrix, item)
 
     def _frame_hand_and_product(self, spec: dict[str, Any], matrix: np.ndarray, item: dict[str, Any]) -> None:
         """The hand scene framed the hand alone: back the camera off along its view until the product fits too,
         and keep the backdrop behind the product."""
-        from synthgen.scenes.common.camera_math import horizontal_fov
         from synthgen.scenes.products.geometry import box_corners
 
         camera = self.stage.camera
@@ -225,16 +224,15 @@ class ProductBuilder(SceneBuilder):
         extent = float(np.linalg.norm(points - target, axis=1).max()) + 0.01
         cam = spec["camera"]
         fov = horizontal_fov(cam["focal_mm"], cam["sensor_mm"])
-        distance = extent / math.sin(cam["fill"] * fov / 2.0)
+        distance = framing_distance(extent, cam["fill"], fov)
         self.stage.apply_camera(target - forward * distance, target, 0.0, cam["focal_mm"], cam["sensor_mm"], up_hint=up)
         background = spec["background"]
         if background["type"] == "backdrop":
             behind = target + forward * max(background["distance_m"], extent + 0.05)
             set_matrix(self.hand_scene.backdrop, look_at(behind, behind + forward))
 
-    def _grip_matrix(self, sku: dict[str, Any], item: dict[str, Any], along: float) -> np.ndarray:
-        from synthgen.scenes.products.sampler import grip_diameter
-
+    def _grip_matrix(self, item: dict[str, Any], grip: dict[str, Any]) -> np.ndarray:
+        along = grip["along"]
         asset = self.hand_scene.active
         keypoints = asset.keypoints_world()
         centre, normal = asset.palm_center_and_normal()
@@ -244,7 +242,7 @@ class ProductBuilder(SceneBuilder):
         y = -normal  # the product's back (+y) faces the palm
         x = np.cross(y, axis)
         low, high = np.array(item["bounds_local"])
-        radius = grip_diameter(sku) / 2.0
+        radius = grip["diameter_m"] / 2.0
         height = high[2] - low[2]
         middle = np.array([(low[0] + high[0]) / 2, (low[1] + high[1]) / 2, low[2] + along * height])
         matrix = np.eye(4)

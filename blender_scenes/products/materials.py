@@ -12,7 +12,6 @@ import math
 import bpy
 
 DEFECT_AOV = "defect"
-SLOTS = ("printed", "cap", "clear", "content")
 
 
 class _Builder:

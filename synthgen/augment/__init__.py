@@ -13,7 +13,7 @@ from synthgen.augment.config import AugmentConfig
 from synthgen.augment.pipeline import Augmenter, AugmentInput, ReplayMismatchError, replay
 from synthgen.augment.presets import PRESETS, PresetName
 from synthgen.augment.registry import TransformConfigError, TransformSpec
-from synthgen.augment.seeding import variant_seed
+from synthgen.seeding import variant_seed
 
 __all__ = [
     "PRESETS",

@@ -1,4 +1,4 @@
-"""Seeds for augmented variants, and reseeding a built albumentations pipeline for one call.
+"""Reseeding a built albumentations pipeline for one call (variant seeds: ``synthgen.seeding.variant_seed``).
 
 albumentations 2.0.8's ``Compose(seed=s)`` / ``Compose.set_random_seed(s)`` give *every* transform its own
 generator seeded with the same ``s``, so their draws are identical: with equal ``p`` all transforms fire
@@ -12,15 +12,6 @@ import random
 
 import numpy as np
 from albumentations.core.composition import BaseCompose
-
-AUGMENT_DOMAIN = 0xA06  # separates augmentation seeds from every other use of the same job seed
-_SEED_BITS = 63  # fits the dataset's int64 ``aug_seed`` column
-
-
-def variant_seed(job_seed: int, render_index: int, aug_index: int) -> int:
-    """Seed of one augmented variant: same inputs, same seed, on any machine and in any process."""
-    sequence = np.random.SeedSequence([job_seed, render_index, aug_index, AUGMENT_DOMAIN])
-    return int(sequence.generate_state(1, dtype=np.uint64)[0]) & ((1 << _SEED_BITS) - 1)
 
 
 def reseed(pipeline: BaseCompose, seed: int) -> None:

@@ -6,14 +6,13 @@ for ``file://``, ``s3://``, ``gs://``, ``hdfs://``, and fsspec for any other sch
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.fs as pafs
 
-from synthgen.dataset.folder import DATA_DIR_NAME, FORMAT_NAME, MANIFEST_NAME, read_manifest
+from synthgen.dataset.folder import DATA_DIR_NAME, read_manifest
 from synthgen.dataset.storage import is_url, resolve_filesystem
 from synthgen.errors import UsageError
 
@@ -55,24 +54,8 @@ def resolve_source(path_or_url: str | Path) -> DatasetSource:
 
 
 def load_manifest(source: DatasetSource) -> dict[str, Any]:
-    """The manifest; UsageError (exit 2, one line) when the location is not a synthgen dataset."""
-    if source.is_local:
-        manifest = read_manifest(Path(source.root))
-    else:
-        where = source.path(MANIFEST_NAME)
-        try:
-            with source.filesystem.open_input_stream(where) as stream:
-                text = stream.read().decode("utf-8")
-        except FileNotFoundError:
-            raise UsageError(f"dataset: {source.location!r} is not a synthgen dataset (no {MANIFEST_NAME})") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"dataset: cannot read {source.location}/{MANIFEST_NAME} ({exc})") from None
-        try:
-            manifest = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"dataset: {source.location}/{MANIFEST_NAME} is not valid JSON ({exc})") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
-            raise UsageError(f"dataset: {source.location}/{MANIFEST_NAME} is not a synthgen manifest")
+    """The manifest; UsageError (exit 2, one line) when the location is not a synthgen dataset or has no shards."""
+    manifest = read_manifest(source.root if source.is_local else source.location)
     if not manifest.get("shards"):
         raise UsageError(f"dataset: {source.location!r} has no finished shards yet")
     return manifest

@@ -36,7 +36,6 @@ SHARD_NAME_PATTERN = re.compile(r"shard-\d{5}\.parquet")
 CARD_NAME = "README.md"  # the dataset card, written at the end of a run
 REPORT_DIR_NAME = "report"  # `synthgen inspect` writes report/index.html
 REPORT_PAGE_NAME = "index.html"
-OWN_TOP_LEVEL = {MANIFEST_NAME, DATA_DIR_NAME, LOCK_NAME, CONTACT_SHEET_NAME, CARD_NAME, REPORT_DIR_NAME}
 
 
 def shard_name(index: int) -> str:

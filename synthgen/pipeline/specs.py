@@ -11,12 +11,12 @@ from typing import Any
 from synthgen.config import JobConfig
 from synthgen.scenes.common.spec_header import spec_header
 from synthgen.scenes.registry import scene_kind
-from synthgen.seeding import Stream, derive_int_seed, derive_rng
+from synthgen.seeding import CYCLES_KEY, Stream, derive_int_seed, derive_rng
 
 
 def sample_spec(config: JobConfig, render_index: int) -> dict[str, Any]:
     """The scene spec for one render of a job; the same (config, index) always gives the same spec."""
     rng = derive_rng(config.seed, Stream.SCENE, render_index)
-    cycles_seed = derive_int_seed(config.seed, Stream.SCENE, render_index, 1)
+    cycles_seed = derive_int_seed(config.seed, Stream.SCENE, render_index, CYCLES_KEY)
     spec = spec_header(config, render_index, cycles_seed)
     return spec | scene_kind(config.scene.type).sample(config, render_index, rng)

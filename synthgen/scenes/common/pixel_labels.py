@@ -9,7 +9,6 @@ import numpy as np
 from synthgen.scenes.common.camera_math import blender_to_opencv_pose, intrinsics
 
 DEPTH_SCALE_M = 0.001  # depth PNGs hold millimetres
-MAX_DEPTH_M = 65.535
 
 
 def bbox_from_mask(mask: np.ndarray, instance_id: int | None = None) -> list[float] | None:

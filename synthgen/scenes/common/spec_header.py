@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from synthgen.config import JobConfig
 
-SPEC_SCHEMA_VERSION = 1  # the worker refuses specs of another version (blender_scenes.worker)
+# 2: products, attack and source-capture draws got their own seed streams; hand-held specs carry grip.diameter_m.
+SPEC_SCHEMA_VERSION = 2  # the worker refuses specs of another version (blender_scenes.worker)
 
 
 def render_settings_spec(config: JobConfig) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Product identities (SKUs): family, metric size, materials, brand palette and artwork, seeded by (job seed, sku).
 
-A SKU record is plain JSON drawn only from ``derive_rng(job_seed, Stream.IDENTITY, SKU_NAMESPACE, sku_id)``, so
+A SKU record is plain JSON drawn only from ``derive_rng(job_seed, Stream.PRODUCT, sku_id)``, so
 every render of a SKU, in any process, gets the same record. Sizes are metres; a product stands on z = 0 with its
 front facing -y (the camera side of a shelf).
 
@@ -22,9 +22,6 @@ from synthgen.scenes.common.color import hsv_to_rgb, srgb_to_linear
 from synthgen.scenes.products import ean13
 from synthgen.scenes.products.geometry import LABEL_BAND_FAMILIES
 from synthgen.seeding import Stream, derive_rng
-
-# Keeps SKU streams apart from hand identities, which use (Stream.IDENTITY, identity_id).
-SKU_NAMESPACE = 0x534B55
 
 FAMILIES = ("carton", "bottle", "can", "jar", "pouch", "tube", "blister")
 
@@ -143,7 +140,7 @@ def _cap_colour(rng: np.random.Generator, family: str, palette: dict[str, list[i
 
 def sample_sku(job_seed: int, sku_id: int, families: dict[str, float] | None = None) -> dict[str, Any]:
     """The SKU record for ``sku_id``; ``families`` weights which family it belongs to (all equal by default)."""
-    rng = derive_rng(job_seed, Stream.IDENTITY, SKU_NAMESPACE, sku_id)
+    rng = derive_rng(job_seed, Stream.PRODUCT, sku_id)
     weights = families or dict.fromkeys(FAMILIES, 1.0)
     names = sorted(weights)
     probs = np.array([weights[n] for n in names], dtype=float)

@@ -296,7 +296,8 @@ def _hand_held(job_seed: int, scene: ProductsScene, cat: _Catalogue, rng: np.ran
     spec["hand"]["pose"] = sample_hand_pose(rng, "grasp", grasp_diameter_m=grip_diameter(sku))
     placement = _placement(cat, cat.primary, "upright", 0.0, (0.0, 0.0), 0.0, rng, scene)
     placement["instance_id"] = 2  # the hand is instance 1
-    spec |= {"kind": "hand_with_product", "products": [placement], "grip": {"along": uniform(rng, (0.3, 0.5))}}
+    grip = {"along": uniform(rng, (0.3, 0.5)), "diameter_m": grip_diameter(sku)}  # what the hand closes round
+    spec |= {"kind": "hand_with_product", "products": [placement], "grip": grip}
     return spec
 
 

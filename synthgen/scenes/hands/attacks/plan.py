@@ -1,9 +1,9 @@
 """Attack planning: which renders are attacks, of which type, with which instrument parameters (pure, seeded).
 
 An attack sample is a live sample's scene (lights, camera, backdrop: the same draws) with an instrument in place
-of the hand. The attack draws come from their own stream, (job seed, SCENE, render index, ATTACK_KEY), so
+of the hand. The attack draws come from their own stream, (job seed, ATTACK, render index), so
 turning attacks on never changes a live sample. Print, screen and cut-out attacks show a *source capture*: a
-deterministic live palm capture of the victim identity, seeded from (job seed, identity), stored in full in
+deterministic live palm capture of the victim identity, seeded from (job seed, SOURCE, identity), stored in full in
 ``attack_params["source"]`` so the attack reproduces from its spec alone.
 """
 
@@ -19,18 +19,15 @@ from synthgen.scenes.hands.attacks.config import AttackSampling
 from synthgen.scenes.hands.attacks.registry import ATTACK_TYPE_NAMES, attack_type
 from synthgen.scenes.hands.config import HandsScene
 from synthgen.scenes.hands.sampler import sample_hands_spec
-from synthgen.seeding import Stream, derive_int_seed, derive_rng
+from synthgen.seeding import CYCLES_KEY, Stream, derive_int_seed, derive_rng
 
 if TYPE_CHECKING:
     from synthgen.config import JobConfig
 
-ATTACK_KEY = 2  # render-index sub-key of the attack draws (1 is Cycles' seed)
-SOURCE_KEY = 3  # identity sub-key of the victim's source capture
-
 
 def attack_type_of(job_seed: int, attacks: AttackSampling, render_index: int) -> tuple[str | None, np.random.Generator]:
     """(attack type or None for a live sample, the generator for the rest of the attack draws)."""
-    rng = derive_rng(job_seed, Stream.SCENE, render_index, ATTACK_KEY)
+    rng = derive_rng(job_seed, Stream.ATTACK, render_index)
     if rng.uniform() < attacks.live_share:
         return None, rng
     return weighted_choice(rng, attacks.types, ATTACK_TYPE_NAMES), rng
@@ -51,9 +48,9 @@ def source_capture_spec(config: JobConfig, identity_id: int, nir: bool) -> dict[
             "nir": scene.nir.model_copy(update={"enabled": nir}),
         }
     )
-    rng = derive_rng(config.seed, Stream.IDENTITY, identity_id, SOURCE_KEY)
+    rng = derive_rng(config.seed, Stream.SOURCE, identity_id)
     # A render index of its own (negative: never a job's render) keys the identity's palm-map variation.
-    cycles_seed = derive_int_seed(config.seed, Stream.IDENTITY, identity_id, SOURCE_KEY)
+    cycles_seed = derive_int_seed(config.seed, Stream.SOURCE, identity_id, CYCLES_KEY)
     size = attacks.source_resolution
     spec = spec_header(config, -1 - identity_id, cycles_seed, resolution=[size, size], spp=attacks.source_spp)
     spec |= sample_hands_spec(config.seed, capture, identity_id * capture.samples_per_identity, rng, attacks.source_spp)

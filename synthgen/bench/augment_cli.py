@@ -1,6 +1,6 @@
 """Augmented samples per second on one core: 256x256 image + mask + depth + 21 keypoints.
 
-    python benchmarks/bench_augment.py [--preset medium] [--samples 2000] [--size 256]
+    python -m synthgen.bench.augment_cli [--preset medium] [--samples 2000] [--size 256]
 
 Prints one table line and one JSON line per preset. Target: >= 500 samples/s for ``medium``. The measurement
 itself lives in ``synthgen.bench.augment`` (``python -m synthgen bench`` runs it too).
