@@ -18,9 +18,10 @@ from tests.conftest import run_cli
 
 pytestmark = pytest.mark.blender
 
-# Seed 8 puts one attack of each type among 12 renders of 2 identities, beside 8 live samples (checked below).
+# Seed 119 puts one attack of each type among 12 renders of 2 identities, beside 8 live samples (checked below;
+# spec version 2 gave attacks their own seed stream, so the seed that did this before, 8, no longer does).
 CONFIG = """preset: palm-scanner
-seed: 8
+seed: 119
 resolution: 64
 workers: 1
 render: {spp: 4, denoise: false, batch_size: 4}
