@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from typing import Any
 
 import boto3
 import pytest
+from prefect.client.orchestration import SyncPrefectClient
 
 from synthgen.config import load_config
 from synthgen.data import open_dataset
@@ -42,6 +44,7 @@ from tests.live_services import (
 pytestmark = pytest.mark.s3
 
 BUCKET = "synthgen-tests"
+FINISHED_SHARD = re.compile(r"Task run 'render-(shard-\d{5}\.parquet)' - Finished in state Completed")
 
 
 @pytest.fixture(scope="session")
@@ -251,8 +254,13 @@ def test_dask_workers_in_other_processes_write_one_dataset_to_s3(
         )
         assert done.returncode == 0, done.stderr[-3000:] + "\n" + "\n".join(tail(log) for log in logs)
     assert f"dask cluster at {address}" in done.stderr
-    for log in logs:  # both workers rendered: each logged at least one finished shard task
-        assert "Finished in state Completed" in log.read_text(), tail(log)
+    # Each shard task ran once, on one of the two worker processes, and both workers took part.
+    done_by_worker = [set(FINISHED_SHARD.findall(log.read_text())) for log in logs]
+    assert all(done_by_worker) and not done_by_worker[0] & done_by_worker[1], done_by_worker
+    assert sorted(done_by_worker[0] | done_by_worker[1]) == [f"shard-{i:05d}.parquet" for i in range(3)]
+    with SyncPrefectClient(prefect_api.api_url) as prefect:  # and the server recorded those task runs
+        task_runs = [t for t in prefect.read_task_runs() if t.name.startswith("render-shard-")]
+    assert len(task_runs) == 3 and all(t.state is not None and t.state.is_completed() for t in task_runs)
     assert _shard_objects(_keys(moto, prefix)) == [f"data/shard-{i:05d}.parquet" for i in range(3)]
     assert validate_dataset(url) == []
     ids = open_dataset(url).to_arrow(columns=["sample_id"]).column("sample_id").to_pylist()
