@@ -61,6 +61,7 @@ def test_folder_errors_are_one_line_before_prefect_starts(tmp_path: Path, datase
     for out, expected in (
         (foreign, f"out: '{foreign}' is not empty and is not a synthgen dataset (found notes.txt)"),
         (a_file, f"out: '{a_file}' exists and is not a folder"),
+        (a_file / "ds", f"out: '{a_file / 'ds'}' cannot be created ({a_file} is not a folder)"),
     ):
         _assert_one_line_before_prefect(_flows("--preset", "smoke", "--out", str(out)), expected)
     assert (foreign / "notes.txt").read_text() == "mine" and sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
@@ -81,9 +82,12 @@ def test_a_locked_folder_is_one_line_before_prefect_starts(tmp_path: Path) -> No
     _assert_one_line_before_prefect(done, "out: another synthgen run (pid ")
 
 
-def test_the_check_changes_nothing_in_a_dataset(dataset_copy: Path) -> None:
+def test_the_check_changes_nothing_in_a_dataset(dataset_copy: Path, tmp_path: Path) -> None:
     """A resume is checked without hashing or rewriting anything; --overwrite of another dataset deletes nothing
-    until the flow itself runs."""
+    until the flow itself runs; a new output is not created (the flow refuses a folder holding only data/)."""
+    new = tmp_path / "new" / "ds"
+    check_output(load_config("smoke", overrides={"out": str(new)}), overwrite=False)
+    assert not new.parent.exists()
     before = _snapshot(dataset_copy)
     check_output(load_config("smoke", overrides={"out": str(dataset_copy)}), overwrite=False)
     check_output(load_config("smoke", overrides={"out": str(dataset_copy), "seed": 5}), overwrite=True)
