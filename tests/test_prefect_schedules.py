@@ -149,7 +149,8 @@ def test_the_scheduler_creates_runs_and_a_process_worker_renders_one(server: Pre
         # The scheduler (not the deploy command) creates the runs: auto_scheduled, at the schedules' times.
         nightly_runs = _scheduled_runs(client, nightly.id, at_least=3)
         assert all(run.state_type.value == "SCHEDULED" for run in nightly_runs)
-        assert {(run.expected_start_time.hour, run.expected_start_time.minute) for run in nightly_runs} == {(2, 0)}
+        nightly_times = {run.expected_start_time.astimezone(datetime.UTC) for run in nightly_runs}
+        assert {(t.hour, t.minute) for t in nightly_times} == {(2, 0)}  # "0 2 * * *", timezone UTC
         smoke_runs = _scheduled_runs(client, smoke.id, at_least=3)
         gaps = {(b.expected_start_time - a.expected_start_time).total_seconds() for a, b in pairwise(smoke_runs)}
         assert gaps == {INTERVAL_S}
