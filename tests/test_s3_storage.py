@@ -28,6 +28,7 @@ from synthgen.config import load_config
 from synthgen.data import open_dataset
 from synthgen.dataset_dir import DatasetWriter
 from synthgen.errors import UsageError
+from synthgen.url_options import fsspec_storage_options
 from synthgen.validate import validate_dataset
 from tests.conftest import REPO
 from tests.fault_tools import RENDERS, SHARDS, SLOW_CONFIG, expected_ids, render_workers, started_cli, wait_for
@@ -265,3 +266,14 @@ def test_dask_workers_in_other_processes_write_one_dataset_to_s3(
     assert validate_dataset(url) == []
     ids = open_dataset(url).to_arrow(columns=["sample_id"]).column("sample_id").to_pylist()
     assert sorted(ids) == [f"s0-r{i:08d}-a000" for i in range(6)]
+
+
+def test_url_options_translate_to_s3fs_storage_options() -> None:
+    assert fsspec_storage_options("s3://b/p?endpoint_override=minio:9000&scheme=http&region=eu-west-1") == {
+        "endpoint_url": "http://minio:9000",
+        "client_kwargs": {"region_name": "eu-west-1"},
+    }
+    assert fsspec_storage_options("s3://b/p?endpoint_override=s3.example.com") == {
+        "endpoint_url": "https://s3.example.com"  # pyarrow's default scheme
+    }
+    assert fsspec_storage_options("s3://b/p") == {} and fsspec_storage_options("memory://b/p?x=1") == {}
