@@ -150,8 +150,9 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def prefect_server(home: Path) -> Iterator[PrefectServer]:
-    """``prefect server start`` on 127.0.0.1 and a free port, PREFECT_HOME and its SQLite database in ``home``."""
+def prefect_server(home: Path, **settings: str) -> Iterator[PrefectServer]:
+    """``prefect server start`` on 127.0.0.1 and a free port, PREFECT_HOME and its SQLite database in ``home``;
+    ``settings``: more PREFECT_* settings for the server."""
     port = free_port()
     home.mkdir(parents=True, exist_ok=True)
     env = clean_env(
@@ -159,6 +160,7 @@ def prefect_server(home: Path) -> Iterator[PrefectServer]:
         PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{home / 'prefect.db'}",
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_SERVER_UI_ENABLED="false",
+        **settings,
     )
     args = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     log_file = home / "server.log"

@@ -7,8 +7,10 @@ This is the path a user takes first, and the one a wrong SQLAlchemy broke (issue
 back with Prefect's own client. Every process is started in its own process group and killed with its descendants
 when the test ends; every wait is bounded.
 
-The test deployment runs once per hour, anchored so that its first run falls FIRST_RUN_DELAY_S after it is
-deployed: exactly one run comes due during the test, and the scheduler still has to create it (and the next ones).
+The test deployment runs once per hour, anchored so that its first run falls due shortly after it is deployed:
+exactly one run comes due during the test, and the scheduler still has to create it (and the next ones). How
+shortly depends on the machine's load: a `prefect` command can take 5 s or 30 s here, so the delay is three times
+what `prefect work-pool create` took, plus the scheduler's loop.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -35,16 +38,20 @@ pytestmark = [pytest.mark.prefect_server, pytest.mark.blender]
 POOL = "synthgen-process"
 FLOW = "generate-dataset"
 INTERVAL_S = 3600
-FIRST_RUN_DELAY_S = 40  # deploy (a CLI start, ~5-10 s here) + the scheduler's "recent deployments" loop (5 s)
+MIN_FIRST_RUN_DELAY_S = 25.0
+SERVE_FIRST_RUN_DELAY_S = 25  # counted inside the serving process, after its imports
+# The scheduler visits every deployment every 5 s instead of 60 s: its 5-second loop over recently changed
+# deployments misses one when the machine is so busy that the loop runs late (only to keep the test short).
+SCHEDULER_SETTINGS = {"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5"}
 SCHEDULER_TIMEOUT_S = 60
-RUN_TIMEOUT_S = 150  # the first run's delay + a flow-run process + 4 renders at 64x64
+RUN_TIMEOUT_S = 180  # after the run is due: a flow-run process + 4 renders at 64x64, on a busy machine
 # The worker and the served flow look for due runs every 2 s instead of 10 s (only to keep the test short).
 FAST_POLLING = {"PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_RUNNER_POLL_FREQUENCY": "2"}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
-    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as running:
+    with prefect_server(tmp_path_factory.mktemp("prefect-home"), **SCHEDULER_SETTINGS) as running:
         yield running
 
 
@@ -61,9 +68,9 @@ def _prefect(server: PrefectServer, *args: str, timeout: float = 120) -> str:
     return done.stdout
 
 
-def _anchor() -> str:
-    """An anchor one interval before the wanted first run: the run after it is due FIRST_RUN_DELAY_S from now."""
-    first = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=FIRST_RUN_DELAY_S)
+def _anchor(delay_s: float) -> str:
+    """An anchor one interval before the wanted first run: the run after it is due ``delay_s`` from now."""
+    first = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=delay_s)
     return (first - datetime.timedelta(seconds=INTERVAL_S)).replace(microsecond=0).isoformat()
 
 
@@ -84,7 +91,10 @@ def _scheduled_runs(client: SyncPrefectClient, deployment_id: Any, at_least: int
     return wait_until(created, SCHEDULER_TIMEOUT_S, f"the scheduler to create {at_least} run(s)", interval=1)
 
 
-def _wait_for_completion(client: SyncPrefectClient, run_id: Any, log_file: Path) -> FlowRun:
+def _wait_for_completion(client: SyncPrefectClient, run: FlowRun, log_file: Path) -> FlowRun:
+    due_in_s = (run.expected_start_time - datetime.datetime.now(datetime.UTC)).total_seconds()
+    run_id = run.id
+
     def finished() -> FlowRun | None:
         run = client.read_flow_run(run_id)
         if run.state is not None and run.state.is_final():
@@ -92,7 +102,7 @@ def _wait_for_completion(client: SyncPrefectClient, run_id: Any, log_file: Path)
         return None
 
     try:
-        run = wait_until(finished, RUN_TIMEOUT_S, f"flow run {run_id} to finish", interval=1)
+        run = wait_until(finished, max(0, due_in_s) + RUN_TIMEOUT_S, f"flow run {run_id} to finish", interval=1)
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{tail(log_file)}") from None
     assert run.state is not None and run.state.is_completed(), f"{run.state}\n{tail(log_file)}"
@@ -116,7 +126,7 @@ def _assert_valid_dataset(run: FlowRun, out_dir: Path) -> None:
     ]
 
 
-def _test_prefect_yaml(tmp_path: Path, out_dir: Path) -> Path:
+def _test_prefect_yaml(tmp_path: Path, out_dir: Path, first_run_delay_s: float) -> Path:
     """The repository's prefect.yaml, unchanged, plus one deployment of the same flow with tiny smoke settings on an
     hourly interval schedule."""
     project = yaml.safe_load((REPO / "prefect.yaml").read_text())
@@ -127,7 +137,9 @@ def _test_prefect_yaml(tmp_path: Path, out_dir: Path) -> Path:
         "parameters": _smoke_parameters(out_dir),
         "concurrency_limit": 1,
         "work_pool": {"name": nightly["work_pool"]["name"], "job_variables": {}},
-        "schedules": [{"interval": INTERVAL_S, "anchor_date": _anchor(), "timezone": "UTC", "active": True}],
+        "schedules": [
+            {"interval": INTERVAL_S, "anchor_date": _anchor(first_run_delay_s), "timezone": "UTC", "active": True}
+        ],
     }
     project["deployments"].append(smoke)
     path = tmp_path / "prefect.yaml"
@@ -135,11 +147,13 @@ def _test_prefect_yaml(tmp_path: Path, out_dir: Path) -> Path:
     return path
 
 
-@pytest.mark.timeout(420)
+@pytest.mark.timeout(540)
 def test_the_scheduler_creates_runs_and_a_process_worker_renders_one(server: PrefectServer, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
-    prefect_file = _test_prefect_yaml(tmp_path, out_dir)
+    started = time.monotonic()
     _prefect(server, "work-pool", "create", POOL, "--type", "process", "--overwrite")
+    delay_s = max(MIN_FIRST_RUN_DELAY_S, 3 * (time.monotonic() - started) + 10)
+    prefect_file = _test_prefect_yaml(tmp_path, out_dir, delay_s)
     _prefect(server, "--no-prompt", "deploy", "--all", "--prefect-file", str(prefect_file), timeout=180)
     with SyncPrefectClient(server.api_url) as client:
         nightly = client.read_deployment_by_name(f"{FLOW}/nightly-tabletop")
@@ -156,14 +170,14 @@ def test_the_scheduler_creates_runs_and_a_process_worker_renders_one(server: Pre
         assert gaps == {INTERVAL_S}
         first = smoke_runs[0]
         now = datetime.datetime.now(datetime.UTC)
-        assert first.expected_start_time < now + datetime.timedelta(seconds=FIRST_RUN_DELAY_S), (
-            f"the first run is due at {first.expected_start_time}: the deploy took longer than {FIRST_RUN_DELAY_S}s"
+        assert first.expected_start_time < now + datetime.timedelta(seconds=delay_s), (
+            f"the first run is due at {first.expected_start_time}: deploying took longer than {delay_s:.0f}s"
         )
 
         worker_log = tmp_path / "worker.log"
         worker = [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process"]
         with spawned(worker, worker_log, server.env(**FAST_POLLING)):
-            run = _wait_for_completion(client, first.id, worker_log)
+            run = _wait_for_completion(client, first, worker_log)
         server.check_alive()
         assert run.run_count == 1
         _assert_valid_dataset(run, out_dir)
@@ -172,24 +186,27 @@ def test_the_scheduler_creates_runs_and_a_process_worker_renders_one(server: Pre
 
 
 SERVE_SCRIPT = """
-import datetime, sys
+import datetime
 from prefect.schedules import Interval
 from flows.generate import generate_dataset
 
-anchor = datetime.datetime.fromisoformat(sys.argv[1])
+first = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds={delay})
+anchor = first - datetime.timedelta(seconds={interval})
 generate_dataset.serve(
     name="smoke-served", schedules=[Interval({interval}, anchor_date=anchor)], parameters={parameters!r}
 )
 """
 
 
-@pytest.mark.timeout(420)
+@pytest.mark.timeout(540)
 def test_flow_serve_runs_its_interval_schedule(server: PrefectServer, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
-    script = SERVE_SCRIPT.format(interval=INTERVAL_S, parameters=_smoke_parameters(out_dir))
+    script = SERVE_SCRIPT.format(
+        interval=INTERVAL_S, delay=SERVE_FIRST_RUN_DELAY_S, parameters=_smoke_parameters(out_dir)
+    )
     serve_log = tmp_path / "serve.log"
     with (
-        spawned([sys.executable, "-c", script, _anchor()], serve_log, server.env(**FAST_POLLING)) as serving,
+        spawned([sys.executable, "-c", script], serve_log, server.env(**FAST_POLLING)) as serving,
         SyncPrefectClient(server.api_url) as client,
     ):
 
@@ -203,6 +220,6 @@ def test_flow_serve_runs_its_interval_schedule(server: PrefectServer, tmp_path: 
 
         deployment = wait_until(deployed, 120, "flow.serve to register its deployment")
         runs = _scheduled_runs(client, deployment.id, at_least=3)
-        run = _wait_for_completion(client, runs[0].id, serve_log)
+        run = _wait_for_completion(client, runs[0], serve_log)
         _assert_valid_dataset(run, out_dir)
         assert client.read_flow_run(runs[1].id).state_type.value == "SCHEDULED"
