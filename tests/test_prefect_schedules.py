@@ -83,12 +83,18 @@ def _runs(client: SyncPrefectClient, deployment_id: Any) -> list[FlowRun]:
     return sorted(runs, key=lambda run: run.expected_start_time)
 
 
-def _scheduled_runs(client: SyncPrefectClient, deployment_id: Any, at_least: int) -> list[FlowRun]:
+def _scheduled_runs(
+    server: PrefectServer, client: SyncPrefectClient, deployment_id: Any, at_least: int
+) -> list[FlowRun]:
     def created() -> list[FlowRun] | None:
         runs = [run for run in _runs(client, deployment_id) if run.auto_scheduled]
         return runs if len(runs) >= at_least else None
 
-    return wait_until(created, SCHEDULER_TIMEOUT_S, f"the scheduler to create {at_least} run(s)", interval=1)
+    try:
+        return wait_until(created, SCHEDULER_TIMEOUT_S, f"the scheduler to create {at_least} run(s)", interval=1)
+    except AssertionError as exc:  # name what the server logged (with SQLAlchemy 2.1: "Can't evaluate bulk DML")
+        errors = [line for line in tail(server.log_file, 2000).splitlines() if "Error" in line]
+        raise AssertionError(f"{exc}; the server's last error: {errors[-1] if errors else 'none'}") from None
 
 
 def _wait_for_completion(client: SyncPrefectClient, run: FlowRun, log_file: Path) -> FlowRun:
@@ -161,11 +167,11 @@ def test_the_scheduler_creates_runs_and_a_process_worker_renders_one(server: Pre
         assert nightly.work_pool_name == POOL and smoke.work_pool_name == POOL
 
         # The scheduler (not the deploy command) creates the runs: auto_scheduled, at the schedules' times.
-        nightly_runs = _scheduled_runs(client, nightly.id, at_least=3)
+        nightly_runs = _scheduled_runs(server, client, nightly.id, at_least=3)
         assert all(run.state_type.value == "SCHEDULED" for run in nightly_runs)
         nightly_times = {run.expected_start_time.astimezone(datetime.UTC) for run in nightly_runs}
         assert {(t.hour, t.minute) for t in nightly_times} == {(2, 0)}  # "0 2 * * *", timezone UTC
-        smoke_runs = _scheduled_runs(client, smoke.id, at_least=3)
+        smoke_runs = _scheduled_runs(server, client, smoke.id, at_least=3)
         gaps = {(b.expected_start_time - a.expected_start_time).total_seconds() for a, b in pairwise(smoke_runs)}
         assert gaps == {INTERVAL_S}
         first = smoke_runs[0]
@@ -219,7 +225,7 @@ def test_flow_serve_runs_its_interval_schedule(server: PrefectServer, tmp_path: 
                 return None
 
         deployment = wait_until(deployed, 120, "flow.serve to register its deployment")
-        runs = _scheduled_runs(client, deployment.id, at_least=3)
+        runs = _scheduled_runs(server, client, deployment.id, at_least=3)
         run = _wait_for_completion(client, runs[0], serve_log)
         _assert_valid_dataset(run, out_dir)
         assert client.read_flow_run(runs[1].id).state_type.value == "SCHEDULED"
