@@ -29,13 +29,19 @@ def add_export_parser(commands: Any) -> None:
         default="class",
         help="products: one category per product family (class) or per SKU (sku)",
     )
+    export.add_argument(
+        "--task",
+        choices=("detect", "segment", "pose"),
+        help="yolo: the label task (default: pose for hands, else segment)",
+    )
     export.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run_export(args: argparse.Namespace, console: Console) -> int:
     from synthgen.export import _writer, check_export
 
-    source, out = check_export(args.dataset, args.format, args.out, args.split, args.product_labels)
+    source, out = check_export(args.dataset, args.format, args.out, args.split, args.product_labels, args.task)
+    options = {"task": args.task} if args.format == "yolo" else {}
     columns = (
         TextColumn(f"[bold]export {args.format}"),
         BarColumn(),
@@ -51,7 +57,7 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total, rate=done / (time.perf_counter() - started))
 
-        summary = _writer(args.format)(source, out, on_progress)
+        summary = _writer(args.format)(source, out, on_progress, **options)
     rows = ", ".join(f"{split} {count}" for split, count in summary.rows.items())
     skipped = f"; {summary.skipped} augmented rows left out" if summary.skipped else ""
     console.print(
