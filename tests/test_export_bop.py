@@ -97,7 +97,7 @@ def test_poses_reproject_onto_the_masks_and_match_depth_and_box3d(
             assert np.linalg.det(R) == pytest.approx(1, abs=1e-5)
             if gt["obj_id"] not in models:
                 models[gt["obj_id"]] = read_ply(bop_export / "models" / f"obj_{gt['obj_id']:06d}.ply")
-            vertices, triangles = models[gt["obj_id"]]
+            vertices, _ = models[gt["obj_id"]]
             camera_points = vertices[:, :3] @ R.T + t
             name = f"{im_id:06d}_{gt_id:06d}.png"
             visib = cv2.imread(str(scene / "mask_visib" / name), cv2.IMREAD_UNCHANGED) > 0

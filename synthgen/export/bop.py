@@ -2,6 +2,7 @@
 
 ```
 OUT/models/obj_000001.ply ...   one mesh per SKU (ASCII PLY, millimetres, vertex normals); obj_id = sku_id + 1
+                                (the SKU's own shape: a dent or crushed corner of one product is not in it)
 OUT/models/models_info.json     per obj_id: diameter, min_x/y/z, size_x/y/z (mm)
 OUT/<split>_pbr/000000/         up to 1000 images per scene folder, in dataset order
     rgb/000000.jpg  depth/000000.png  mask/000000_000000.png  mask_visib/000000_000000.png
