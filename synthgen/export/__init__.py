@@ -7,11 +7,22 @@ docs/dataset-format.md ("Exports").
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from synthgen import __version__
+from synthgen.errors import UsageError
 from synthgen.export.categories import ProductLabels
-from synthgen.export.output import ExportSummary, ProgressCallback, prepare_out_dir
+from synthgen.export.output import (
+    EXPORT_RECORD,
+    EXPORT_RECORD_FORMAT,
+    ExportSummary,
+    ProgressCallback,
+    prepare_out_dir,
+    write_json,
+)
 from synthgen.export.rows import ExportSource, open_export_source
 
 FORMATS = ("coco", "yolo", "bop", "webdataset")
@@ -35,6 +46,44 @@ def _writer(name: str) -> Callable[..., ExportSummary]:
     return write_webdataset
 
 
+@dataclass(frozen=True)
+class ExportJob:
+    """A checked export: its source rows, its (created, empty) folder and its settings."""
+
+    source: ExportSource
+    out: Path
+    format: str
+    split: str | None
+    task: str | None
+
+    def run(self, on_progress: ProgressCallback | None = None) -> ExportSummary:
+        """Writes the export; ``export.json`` says what it holds and is marked complete once every file is in place."""
+        task = self.task
+        if self.format == "yolo" and task is None:
+            from synthgen.export.yolo import default_task
+
+            task = default_task(self.source.vocabulary)
+        record = {
+            "format": EXPORT_RECORD_FORMAT,
+            "export_format": self.format,
+            "task": task,
+            "dataset": self.source.location,
+            "dataset_fingerprint": self.source.dataset.manifest.get("fingerprint"),
+            "split": self.split,
+            "classes": list(self.source.vocabulary.classes),
+            "synthgen_version": __version__,
+            "complete": False,
+        }
+        write_json(self.out / EXPORT_RECORD, record)
+        started = time.perf_counter()
+        options = {"task": task} if self.format == "yolo" else {}
+        summary = _writer(self.format)(self.source, self.out, on_progress, **options)
+        record |= {"complete": True, "rows": summary.rows, "skipped_rows": summary.skipped}
+        record["seconds"] = round(time.perf_counter() - started, 3)
+        write_json(self.out / EXPORT_RECORD, record)
+        return summary
+
+
 def check_export(
     dataset_dir: str | Path,
     format: str,
@@ -42,10 +91,9 @@ def check_export(
     split: str | None = None,
     product_labels: ProductLabels = "class",
     task: str | None = None,
-) -> tuple[ExportSource, Path]:
+    overwrite: bool = False,
+) -> ExportJob:
     """Checks every input (UsageError naming the field) and creates ``out``; nothing is exported yet."""
-    from synthgen.errors import UsageError
-
     if format not in FORMATS:
         raise UsageError(f"format: {format!r} is not an export format (choose {', '.join(FORMATS)})")
     if task is not None and format != "yolo":
@@ -63,7 +111,7 @@ def check_export(
         raise UsageError(
             f"format: 'bop' needs a products dataset (6D poses); {dataset_dir} is a {source.vocabulary.scene_type} one"
         )
-    return source, prepare_out_dir(out, source.location)
+    return ExportJob(source, prepare_out_dir(out, source.location, overwrite), format, split, task)
 
 
 def export_dataset(
@@ -73,15 +121,15 @@ def export_dataset(
     split: str | None = None,
     product_labels: ProductLabels = "class",
     task: str | None = None,
+    overwrite: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> ExportSummary:
     """Exports a dataset (all splits, or ``split``) as ``format`` into the new or empty folder ``out``.
 
     ``task`` (YOLO only): ``detect``, ``segment`` or ``pose`` (default: pose for hands, segment otherwise).
+    ``overwrite`` replaces an earlier synthgen export in ``out`` (finished or not), never other files.
     """
-    source, target = check_export(dataset_dir, format, out, split, product_labels, task)
-    options = {"task": task} if format == "yolo" else {}
-    return _writer(format)(source, target, on_progress, **options)
+    return check_export(dataset_dir, format, out, split, product_labels, task, overwrite).run(on_progress)
 
 
-__all__ = ["FORMATS", "ExportSummary", "check_export", "export_dataset"]
+__all__ = ["FORMATS", "ExportJob", "ExportSummary", "check_export", "export_dataset"]

@@ -34,14 +34,14 @@ def add_export_parser(commands: Any) -> None:
         choices=("detect", "segment", "pose"),
         help="yolo: the label task (default: pose for hands, else segment)",
     )
+    export.add_argument("--overwrite", action="store_true", help="replace an earlier synthgen export in OUT")
     export.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run_export(args: argparse.Namespace, console: Console) -> int:
-    from synthgen.export import _writer, check_export
+    from synthgen.export import check_export
 
-    source, out = check_export(args.dataset, args.format, args.out, args.split, args.product_labels, args.task)
-    options = {"task": args.task} if args.format == "yolo" else {}
+    job = check_export(args.dataset, args.format, args.out, args.split, args.product_labels, args.task, args.overwrite)
     columns = (
         TextColumn(f"[bold]export {args.format}"),
         BarColumn(),
@@ -57,12 +57,12 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total, rate=done / (time.perf_counter() - started))
 
-        summary = _writer(args.format)(source, out, on_progress, **options)
+        summary = job.run(on_progress)
     rows = ", ".join(f"{split} {count}" for split, count in summary.rows.items())
     skipped = f"; {summary.skipped} augmented rows left out" if summary.skipped else ""
     console.print(
         f"[bold green]done[/]: {args.format} export of {sum(summary.rows.values())} rows ({rows}){skipped} "
-        f"in {time.perf_counter() - started:.1f}s\n      -> {out}",
+        f"in {time.perf_counter() - started:.1f}s\n      -> {job.out}",
         highlight=False,
     )
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +20,23 @@ import numpy as np
 from synthgen.errors import UsageError
 from synthgen.storage import is_url
 
+EXPORT_RECORD = "export.json"  # what an export folder holds; "complete" once every file is in place
+EXPORT_RECORD_FORMAT = "synthgen-export"
 
-def prepare_out_dir(out: str | Path, dataset_location: str) -> Path:
-    """Creates ``out`` (a new or empty local folder outside the dataset); UsageError naming the problem."""
+
+def _is_export(folder: Path) -> bool:
+    try:
+        return json.loads((folder / EXPORT_RECORD).read_text()).get("format") == EXPORT_RECORD_FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def prepare_out_dir(out: str | Path, dataset_location: str, overwrite: bool = False) -> Path:
+    """Creates ``out`` (a new or empty local folder outside the dataset); UsageError naming the problem.
+
+    With ``overwrite``, a folder holding an earlier synthgen export (its ``export.json``) is emptied first;
+    a folder of anything else is never touched.
+    """
     if is_url(str(out)):
         raise UsageError(f"out: {str(out)!r} is a URL; exports are written to a local folder")
     target = Path(out).expanduser().resolve()
@@ -29,10 +44,22 @@ def prepare_out_dir(out: str | Path, dataset_location: str) -> Path:
         source = Path(dataset_location).expanduser().resolve()
         if target == source or source in target.parents:
             raise UsageError(f"out: {str(out)!r} is inside the dataset folder {dataset_location!r}; choose another")
+        if target in source.parents:
+            raise UsageError(f"out: {str(out)!r} holds the dataset {dataset_location!r}; choose another folder")
     if target.exists() and not target.is_dir():
         raise UsageError(f"out: {str(out)!r} is a file, not a folder")
     if target.is_dir() and any(target.iterdir()):
-        raise UsageError(f"out: {str(out)!r} is not empty; choose a new or empty folder")
+        if not _is_export(target):
+            raise UsageError(
+                f"out: {str(out)!r} is not empty and holds no synthgen export; choose a new or empty folder"
+            )
+        if not overwrite:
+            raise UsageError(f"out: {str(out)!r} holds an earlier export; pass --overwrite to replace it")
+        for child in target.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
