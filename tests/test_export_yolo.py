@@ -2,10 +2,14 @@
 
 Ultralytics is a test-only tool installed without its dependencies (scripts/setup.sh: it wants opencv-python,
 which would clash with opencv-python-headless); ``synthgen[yolo-check]`` holds what its checker imports.
+Ultralytics reads torchvision's version when it is imported, though the dataset checker never uses torchvision;
+the PyPI torchvision wheel does not load against the CPU build of torch this project installs, so where
+torchvision is absent the import is told a placeholder version, and nothing else.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import tempfile
 from pathlib import Path
@@ -14,17 +18,37 @@ import cv2
 import numpy as np
 import pytest
 
-# Ultralytics writes a settings file at import time: keep it out of the user's home, and never go online.
-os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="synthgen-yolo-settings-"))
-os.environ.setdefault("YOLO_OFFLINE", "1")
-
-from ultralytics.data.dataset import YOLODataset
-from ultralytics.data.utils import check_det_dataset, verify_image_label
-
 from synthgen.data import open_dataset
 from synthgen.export import export_dataset
 from synthgen.export.categories import dataset_vocabulary
 from synthgen.export.yolo import mask_polygon
+
+# Ultralytics writes a settings file at import time: keep it out of the user's home, and never go online.
+os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="synthgen-yolo-settings-"))
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
+
+def _import_ultralytics_data() -> tuple:
+    real_version = importlib.metadata.version
+
+    def version(name: str) -> str:
+        try:
+            return real_version(name)
+        except importlib.metadata.PackageNotFoundError:
+            if name == "torchvision":
+                return "0.0.0"
+            raise
+
+    importlib.metadata.version = version
+    try:
+        from ultralytics.data.dataset import YOLODataset
+        from ultralytics.data.utils import check_det_dataset, verify_image_label
+    finally:
+        importlib.metadata.version = real_version
+    return YOLODataset, check_det_dataset, verify_image_label
+
+
+YOLODataset, check_det_dataset, verify_image_label = _import_ultralytics_data()
 
 CASES = {  # (dataset fixture, task)
     "products-detect": ("export_products_dataset", "detect"),
