@@ -162,3 +162,22 @@ def test_bop_wants_a_products_dataset(export_hands_dataset: Path, tmp_path: Path
     with pytest.raises(UsageError, match="format: 'bop' needs a products dataset"):
         export_dataset(export_hands_dataset, "bop", tmp_path / "bop")
     assert not (tmp_path / "bop").exists(), "nothing is written before the input is checked"
+
+
+@pytest.mark.blender
+def test_hidden_products_are_posed_from_the_spec_as_visible_ones_are(export_products_dataset: Path) -> None:
+    """scene_gt poses hidden products from the spec's matrix_world and the camera: for the visible ones that
+    formula gives exactly the dataset's object_pose."""
+    from synthgen.export.bop import scene_objects
+
+    compared = 0
+    for row in open_dataset(export_products_dataset).reader().iter_rows():
+        spec = json.loads(row["spec"])
+        world_to_camera = np.linalg.inv(row["camera_pose"].astype(np.float64))
+        by_id = {item["instance_id"]: item for item in spec["products"]}
+        for instance in row["instances"]:
+            derived = world_to_camera @ np.asarray(by_id[instance["id"]]["matrix_world"])
+            np.testing.assert_allclose(derived, instance["object_pose"], atol=1e-5)
+            compared += 1
+        assert len(scene_objects(row, spec)) == len(spec["products"])
+    assert compared > 0
