@@ -47,6 +47,8 @@ def test_export_coco_from_the_command_line(export_products_dataset: Path, tmp_pa
         (["--format", "coco", "--task", "pose", "{products}", "{tmp}/out"], "task"),
         (["--format", "yolo", "--task", "pose", "{products}", "{tmp}/out"], "task"),
         (["--format", "bop", "{hands}", "{tmp}/out"], "format"),
+        (["--format", "bop", "--image-format", "jpg", "{products}", "{tmp}/out"], "image_format"),
+        (["--format", "coco", "--image-format", "tiff", "{products}", "{tmp}/out"], "--image-format"),
         (["--format", "coco", "{products}", "s3://bucket/out"], "out"),
     ],
 )

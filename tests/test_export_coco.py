@@ -178,3 +178,18 @@ def test_in_memory_conversion_matches_the_written_file(coco_products: Path, expo
     assert default["categories"][0]["id"] == 1
     ann = default["annotations"][0]
     assert mask_utils.area(ann["segmentation"] | {"counts": ann["segmentation"]["counts"].encode()}) == ann["area"]
+
+
+@pytest.mark.blender
+def test_jpeg_images_on_request(export_hands_dataset: Path, tmp_path: Path) -> None:
+    export_dataset(export_hands_dataset, "coco", tmp_path / "coco", image_format="jpg")
+    rows = _rows_by_id(export_hands_dataset)
+    for path in _split_files(tmp_path / "coco"):
+        split = path.stem.removeprefix("instances_")
+        for image in _load(path).dataset["images"]:
+            assert image["file_name"].endswith(".jpg")
+            picture = cv2.imread(str(tmp_path / "coco" / "images" / split / image["file_name"]))
+            difference = np.abs(
+                cv2.cvtColor(picture, cv2.COLOR_BGR2RGB).astype(int) - rows[image["sample_id"]]["image"]
+            )
+            assert difference.mean() < 4, "JPEG quality 95"

@@ -18,6 +18,7 @@ from synthgen.export.categories import ProductLabels
 from synthgen.export.output import (
     EXPORT_RECORD,
     EXPORT_RECORD_FORMAT,
+    IMAGE_FORMATS,
     ExportSummary,
     ProgressCallback,
     prepare_out_dir,
@@ -55,6 +56,7 @@ class ExportJob:
     format: str
     split: str | None
     task: str | None
+    image_format: str | None = None
 
     def run(self, on_progress: ProgressCallback | None = None) -> ExportSummary:
         """Writes the export; ``export.json`` says what it holds and is marked complete once every file is in place."""
@@ -70,13 +72,16 @@ class ExportJob:
             "dataset": self.source.location,
             "dataset_fingerprint": self.source.dataset.manifest.get("fingerprint"),
             "split": self.split,
+            "image_format": "jpg" if self.format == "bop" else self.image_format or "png",
             "classes": list(self.source.vocabulary.classes),
             "synthgen_version": __version__,
             "complete": False,
         }
         write_json(self.out / EXPORT_RECORD, record)
         started = time.perf_counter()
-        options = {"task": task} if self.format == "yolo" else {}
+        options: dict[str, str | None] = {"task": task} if self.format == "yolo" else {}
+        if self.format != "bop":
+            options["image_format"] = self.image_format or "png"
         summary = _writer(self.format)(self.source, self.out, on_progress, **options)
         record |= {"complete": True, "rows": summary.rows, "skipped_rows": summary.skipped}
         record["seconds"] = round(time.perf_counter() - started, 3)
@@ -92,6 +97,7 @@ def check_export(
     product_labels: ProductLabels = "class",
     task: str | None = None,
     overwrite: bool = False,
+    image_format: str | None = None,
 ) -> ExportJob:
     """Checks every input (UsageError naming the field) and creates ``out``; nothing is exported yet."""
     if format not in FORMATS:
@@ -100,6 +106,10 @@ def check_export(
         raise UsageError(f"task: {task!r} applies to --format yolo only, not {format!r}")
     if task is not None and task not in ("detect", "segment", "pose"):
         raise UsageError(f"task: {task!r} is not a YOLO task (choose detect, segment, pose)")
+    if image_format is not None and image_format not in IMAGE_FORMATS:
+        raise UsageError(f"image_format: {image_format!r} is not png or jpg")
+    if image_format is not None and format == "bop":
+        raise UsageError("image_format: BOP's *_pbr splits hold JPEG images; --image-format applies to the others")
     if product_labels not in ("class", "sku"):
         raise UsageError(f"product_labels: {product_labels!r} is not 'class' or 'sku'")
     source = open_export_source(dataset_dir, split, product_labels)
@@ -111,7 +121,7 @@ def check_export(
         raise UsageError(
             f"format: 'bop' needs a products dataset (6D poses); {dataset_dir} is a {source.vocabulary.scene_type} one"
         )
-    return ExportJob(source, prepare_out_dir(out, source.location, overwrite), format, split, task)
+    return ExportJob(source, prepare_out_dir(out, source.location, overwrite), format, split, task, image_format)
 
 
 def export_dataset(
@@ -122,14 +132,17 @@ def export_dataset(
     product_labels: ProductLabels = "class",
     task: str | None = None,
     overwrite: bool = False,
+    image_format: str | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ExportSummary:
     """Exports a dataset (all splits, or ``split``) as ``format`` into the new or empty folder ``out``.
 
     ``task`` (YOLO only): ``detect``, ``segment`` or ``pose`` (default: pose for hands, segment otherwise).
     ``overwrite`` replaces an earlier synthgen export in ``out`` (finished or not), never other files.
+    ``image_format``: ``png`` (default) or ``jpg`` for the images of COCO, YOLO and WebDataset.
     """
-    return check_export(dataset_dir, format, out, split, product_labels, task, overwrite).run(on_progress)
+    job = check_export(dataset_dir, format, out, split, product_labels, task, overwrite, image_format)
+    return job.run(on_progress)
 
 
 __all__ = ["FORMATS", "ExportJob", "ExportSummary", "check_export", "export_dataset"]

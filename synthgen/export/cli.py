@@ -34,6 +34,9 @@ def add_export_parser(commands: Any) -> None:
         choices=("detect", "segment", "pose"),
         help="yolo: the label task (default: pose for hands, else segment)",
     )
+    export.add_argument(
+        "--image-format", choices=("png", "jpg"), help="coco, yolo, webdataset: image files (default png; BOP: jpg)"
+    )
     export.add_argument("--overwrite", action="store_true", help="replace an earlier synthgen export in OUT")
     export.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -41,7 +44,16 @@ def add_export_parser(commands: Any) -> None:
 def run_export(args: argparse.Namespace, console: Console) -> int:
     from synthgen.export import check_export
 
-    job = check_export(args.dataset, args.format, args.out, args.split, args.product_labels, args.task, args.overwrite)
+    job = check_export(
+        args.dataset,
+        args.format,
+        args.out,
+        args.split,
+        args.product_labels,
+        args.task,
+        args.overwrite,
+        args.image_format,
+    )
     columns = (
         TextColumn(f"[bold]export {args.format}"),
         BarColumn(),

@@ -33,7 +33,7 @@ from synthgen.export.output import (
     AtomicTextWriter,
     ExportSummary,
     ProgressCallback,
-    encode_png,
+    encode_picture,
     write_bytes,
 )
 from synthgen.export.rows import ExportSource, row_spec
@@ -239,15 +239,17 @@ def _copy(path: Path, writer: AtomicTextWriter) -> None:
             writer.write(chunk)
 
 
-def write_coco(source: ExportSource, out: Path, on_progress: ProgressCallback | None = None) -> ExportSummary:
+def write_coco(
+    source: ExportSource, out: Path, on_progress: ProgressCallback | None = None, image_format: str = "png"
+) -> ExportSummary:
     """Writes ``source`` as COCO into the (checked, empty) folder ``out``: one pass over the rows."""
     categories = coco_categories(source.vocabulary)
     writers = {split: _SplitWriter(out, split) for split in source.splits}
     summary = ExportSummary("coco", out)
     for done, row in enumerate(source.iter_rows(), start=1):
         writer = writers[row["split"]]
-        file_name = f"{row['sample_id']}.png"
-        write_bytes(out / "images" / row["split"] / file_name, encode_png(row["image"]))
+        file_name = f"{row['sample_id']}.{image_format}"
+        write_bytes(out / "images" / row["split"] / file_name, encode_picture(row["image"], image_format))
         image, annotations = row_entries(
             row, writer.image_count + 1, writer.annotation_count + 1, categories, file_name
         )

@@ -5,13 +5,13 @@ OUT/train/train-000000.tar ...   up to 1000 samples (or 1 GB) per shard, written
 OUT/webdataset.json              per split: shard names, sample counts and a brace pattern for WebDataset(...)
 ```
 
-A sample's files share its ``sample_id`` as key: ``png`` (the RGB image), ``mask.npy`` (uint8 instance ids),
-``depth.npy`` (uint16, units of ``depth_scale`` metres), ``nir.npy`` and ``defect_mask.npy`` (uint8) when the
-row has them, and ``json``: every other column (boxes, instances with poses, keypoints, camera, defects,
-split, ...) with ``spec``, ``attack_params`` and ``aug_params`` as JSON objects. Single-channel arrays are
-``.npy`` because webdataset's image decoders convert every image to L/RGB (a 16-bit depth PNG would lose its
-range); its default ``.npy`` decoder returns them exactly: ``WebDataset(urls).decode("rgb8")`` gives the image
-as uint8 (H, W, 3) and the arrays as stored.
+A sample's files share its ``sample_id`` as key: ``png`` (the RGB image; ``jpg`` with ``image_format="jpg"``),
+``mask.npy`` (uint8 instance ids), ``depth.npy`` (uint16, units of ``depth_scale`` metres), ``nir.npy`` and
+``defect_mask.npy`` (uint8) when the row has them, and ``json``: every other column (boxes, instances with
+poses, keypoints, camera, defects, split, ...) with ``spec``, ``attack_params`` and ``aug_params`` as JSON
+objects. Single-channel arrays are ``.npy`` because webdataset's image decoders convert every image to L/RGB
+(a 16-bit depth PNG would lose its range); its default ``.npy`` decoder returns them exactly:
+``WebDataset(urls).decode("rgb8")`` gives the image as uint8 (H, W, 3) and the arrays as stored.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import webdataset as wds
 
-from synthgen.export.output import ExportSummary, ProgressCallback, encode_png, write_json
+from synthgen.export.output import ExportSummary, ProgressCallback, encode_picture, write_json
 from synthgen.export.rows import ExportSource
 
 log = logging.getLogger(__name__)
@@ -62,14 +62,18 @@ def _npy(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def sample_of(row: dict[str, Any]) -> dict[str, Any]:
+def sample_of(row: dict[str, Any], image_format: str = "png") -> dict[str, Any]:
     """The WebDataset sample of one decoded row: encoded images and a JSON label record."""
     sample: dict[str, Any] = {"__key__": row["sample_id"]}
     labels = {}
     for name, value in row.items():
         if name in IMAGE_FILES:
-            if value is not None:
-                sample[IMAGE_FILES[name]] = encode_png(value) if name == "image" else _npy(value)
+            if value is None:
+                continue
+            if name == "image":
+                sample[image_format] = encode_picture(value, image_format)
+            else:
+                sample[IMAGE_FILES[name]] = _npy(value)
         elif name in JSON_TEXT_COLUMNS and isinstance(value, str):
             labels[name] = json.loads(value)
         else:
@@ -124,11 +128,13 @@ class _ShardSequence:
         return {"shards": [f"{self.split}/{n}" for n in self.names], "samples": self.samples, "pattern": pattern}
 
 
-def write_webdataset(source: ExportSource, out: Path, on_progress: ProgressCallback | None = None) -> ExportSummary:
+def write_webdataset(
+    source: ExportSource, out: Path, on_progress: ProgressCallback | None = None, image_format: str = "png"
+) -> ExportSummary:
     """Writes ``source`` as WebDataset tar shards (one sequence per split) into the checked, empty ``out``."""
     shards = {split: _ShardSequence(out / split, split) for split in source.splits}
     for done, row in enumerate(source.iter_rows(), start=1):
-        shards[row["split"]].write(sample_of(row))
+        shards[row["split"]].write(sample_of(row, image_format))
         if on_progress is not None:
             on_progress(done, source.total_rows)
     index = {split: sequence.finish() for split, sequence in shards.items()}

@@ -28,7 +28,7 @@ import yaml
 
 from synthgen.export.categories import Vocabulary
 from synthgen.export.coco import keypoint_flags
-from synthgen.export.output import ExportSummary, ProgressCallback, encode_png, write_bytes, write_text
+from synthgen.export.output import ExportSummary, ProgressCallback, encode_picture, write_bytes, write_text
 from synthgen.export.rows import ExportSource
 from synthgen.hand_labels import KEYPOINT_NAMES
 
@@ -126,7 +126,11 @@ def data_yaml(out: Path, vocab: Vocabulary, splits: list[str], task: YoloTask) -
 
 
 def write_yolo(
-    source: ExportSource, out: Path, on_progress: ProgressCallback | None = None, task: YoloTask | None = None
+    source: ExportSource,
+    out: Path,
+    on_progress: ProgressCallback | None = None,
+    task: YoloTask | None = None,
+    image_format: str = "png",
 ) -> ExportSummary:
     """Writes ``source`` as an Ultralytics YOLO tree into the (checked, empty) folder ``out``."""
     task = task or default_task(source.vocabulary)
@@ -134,7 +138,7 @@ def write_yolo(
     for done, row in enumerate(source.iter_rows(), start=1):
         split, name = row["split"], row["sample_id"]
         lines = label_lines(row, source.vocabulary, task)
-        write_bytes(out / "images" / split / f"{name}.png", encode_png(row["image"]))
+        write_bytes(out / "images" / split / f"{name}.{image_format}", encode_picture(row["image"], image_format))
         write_text(out / "labels" / split / f"{name}.txt", "".join(line + "\n" for line in lines))
         summary.rows[split] = summary.rows.get(split, 0) + 1
         if on_progress is not None:
