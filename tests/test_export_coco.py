@@ -91,6 +91,10 @@ def test_masks_boxes_and_areas_match_the_dataset_exactly(which: str, request: py
             seen.add(image["sample_id"])
             picture = cv2.cvtColor(cv2.imread(str(out / "images" / split / image["file_name"])), cv2.COLOR_BGR2RGB)
             assert np.array_equal(picture, row["image"])
+            assert ("nir_file_name" in image) == (row.get("nir") is not None)
+            if row.get("nir") is not None:
+                nir = cv2.imread(str(out / "nir" / split / image["nir_file_name"]), cv2.IMREAD_UNCHANGED)
+                assert np.array_equal(nir, row["nir"])
             annotations = coco.loadAnns(coco.getAnnIds(imgIds=[image["id"]]))
             instances = {i["id"]: i for i in row["instances"]}
             objects = [a for a in annotations if "instance_id" in a]

@@ -1,4 +1,5 @@
-"""COCO export: one ``annotations/instances_<split>.json`` per split and the images under ``images/<split>/``.
+"""COCO export: one ``annotations/instances_<split>.json`` per split and the images under ``images/<split>/``
+(near-infrared captures, when the dataset has them, under ``nir/<split>/``, named by each image's ``nir_file_name``).
 
 Every visible instance is an annotation with an RLE segmentation (``pycocotools.mask`` on the instance mask),
 ``area`` the RLE's pixel count and ``bbox`` [x, y, w, h] of the same mask, so boxes, areas and masks agree
@@ -34,6 +35,7 @@ from synthgen.export.output import (
     ExportSummary,
     ProgressCallback,
     encode_picture,
+    encode_png,
     write_bytes,
 )
 from synthgen.export.rows import ExportSource, row_spec
@@ -253,6 +255,9 @@ def write_coco(
         image, annotations = row_entries(
             row, writer.image_count + 1, writer.annotation_count + 1, categories, file_name
         )
+        if row.get("nir") is not None:  # the near-infrared capture, pixel-aligned with the RGB image
+            image["nir_file_name"] = f"{row['sample_id']}.png"
+            write_bytes(out / "nir" / row["split"] / image["nir_file_name"], encode_png(row["nir"]))
         writer.add(image, annotations)
         if on_progress is not None:
             on_progress(done, source.total_rows)
