@@ -73,3 +73,21 @@ def test_bad_input_is_one_line_naming_the_field_exit_2(
     assert not (tmp_path / "out").exists(), "nothing is written before the input is checked"
     assert (tmp_path / "full" / "keep.txt").read_text() == "a user's file"
     assert sorted(p.name for p in export_products_dataset.rglob("*")) == before
+
+
+@pytest.mark.blender
+def test_a_full_disk_is_one_line_and_the_export_stays_marked_incomplete(
+    export_products_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from synthgen.errors import StorageError
+    from synthgen.export import coco, export_dataset
+
+    def full(path: Path, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(coco, "write_bytes", full)
+    with pytest.raises(StorageError, match=r"out: cannot write .*\(No space left on device\)"):
+        export_dataset(export_products_dataset, "coco", tmp_path / "coco")
+    assert json.loads((tmp_path / "coco" / "export.json").read_text())["complete"] is False

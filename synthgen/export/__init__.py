@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synthgen import __version__
-from synthgen.errors import UsageError
+from synthgen.errors import StorageError, UsageError
 from synthgen.export.categories import ProductLabels
 from synthgen.export.output import (
     EXPORT_RECORD,
@@ -82,7 +82,13 @@ class ExportJob:
         options: dict[str, str | None] = {"task": task} if self.format == "yolo" else {}
         if self.format != "bop":
             options["image_format"] = self.image_format or "png"
-        summary = _writer(self.format)(self.source, self.out, on_progress, **options)
+        try:
+            summary = _writer(self.format)(self.source, self.out, on_progress, **options)
+        except OSError as exc:  # a full disk, a folder made read-only: one line, the partial export stays marked
+            where = exc.filename or self.out
+            raise StorageError(
+                f"out: cannot write {where} ({exc.strerror or exc}); the export in {self.out} is incomplete"
+            ) from None
         record |= {"complete": True, "rows": summary.rows, "skipped_rows": summary.skipped}
         record["seconds"] = round(time.perf_counter() - started, 3)
         write_json(self.out / EXPORT_RECORD, record)

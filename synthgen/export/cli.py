@@ -69,7 +69,16 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total, rate=done / (time.perf_counter() - started))
 
-        summary = job.run(on_progress)
+        try:
+            summary = job.run(on_progress)
+        except KeyboardInterrupt:
+            progress.stop()
+            console.print(
+                f"synthgen: export interrupted; {job.out} holds a partial export (export.json: complete false), "
+                "rerun with --overwrite to replace it",
+                highlight=False,
+            )
+            return 130
     rows = ", ".join(f"{split} {count}" for split, count in summary.rows.items())
     skipped = f"; {summary.skipped} augmented rows left out" if summary.skipped else ""
     console.print(
