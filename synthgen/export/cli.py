@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from synthgen.export import FORMATS
+from synthgen.export import FORMATS, IMAGE_FORMATS, PRODUCT_LABELS, YOLO_TASKS
 
 log = logging.getLogger(__name__)
 
@@ -25,24 +25,24 @@ def add_export_parser(commands: Any) -> None:
     export.add_argument("--split", choices=("train", "val", "test"), help="only this split (default: all)")
     export.add_argument(
         "--product-labels",
-        choices=("class", "sku"),
+        choices=PRODUCT_LABELS,
         default="class",
         help="products: one category per product family (class) or per SKU (sku)",
     )
     export.add_argument(
         "--task",
-        choices=("detect", "segment", "pose"),
+        choices=YOLO_TASKS,
         help="yolo: the label task (default: pose for hands, else segment)",
     )
     export.add_argument(
-        "--image-format", choices=("png", "jpg"), help="coco, yolo, webdataset: image files (default png; BOP: jpg)"
+        "--image-format", choices=IMAGE_FORMATS, help="coco, yolo, webdataset: image files (default png; BOP: jpg)"
     )
     export.add_argument("--overwrite", action="store_true", help="replace an earlier synthgen export in OUT")
     export.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run_export(args: argparse.Namespace, console: Console) -> int:
-    from synthgen.export import check_export
+    from synthgen.export.job import check_export
 
     job = check_export(
         args.dataset,

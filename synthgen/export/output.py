@@ -105,9 +105,6 @@ def encode_jpeg(rgb: np.ndarray, quality: int = 95) -> bytes:
     return buffer.tobytes()
 
 
-IMAGE_FORMATS = ("png", "jpg")
-
-
 def encode_picture(rgb: np.ndarray, image_format: str) -> bytes:
     """The RGB image as the export's image files: lossless PNG, or JPEG (quality 95) where size matters more."""
     return encode_jpeg(rgb) if image_format == "jpg" else encode_png(rgb)

@@ -35,7 +35,6 @@ from synthgen.hand_labels import KEYPOINT_NAMES
 log = logging.getLogger(__name__)
 
 YoloTask = Literal["detect", "segment", "pose"]
-YOLO_TASKS = ("detect", "segment", "pose")
 NUM_KEYPOINTS = len(KEYPOINT_NAMES)
 
 
