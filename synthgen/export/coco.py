@@ -126,6 +126,7 @@ def row_entries(
         }
         if instance.get("sku_id") is not None:
             annotation["sku_id"] = int(instance["sku_id"])
+        if instance.get("visible_fraction") is not None:  # (null when the silhouette rasterised to no pixel)
             annotation["visible_fraction"] = float(instance["visible_fraction"])
         if name == "hand" and row.get("keypoints_2d") is not None:
             xy, flags = keypoint_flags(row)
