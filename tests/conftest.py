@@ -54,3 +54,15 @@ def export_hands_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("render", "--preset", "hands-smoke", "--out", str(out), "--no-progress")
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def export_held_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two tiny hand-held products renders (hand keypoints and a posed product in one image); read-only."""
+    out = tmp_path_factory.mktemp("export-held") / "held"
+    result = run_cli(
+        "render", "--preset", "hand-held", "--num-renders", "2", "--resolution", "64", "--spp", "4",
+        "--out", str(out), "--no-progress",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out

@@ -39,6 +39,20 @@ def coco_hands(export_hands_dataset: Path, tmp_path_factory: pytest.TempPathFact
     return out
 
 
+@pytest.fixture(scope="module")
+def coco_held(export_held_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("coco") / "held"
+    export_dataset(export_held_dataset, "coco", out)
+    return out
+
+
+DATASET_OF = {
+    "coco_products": "export_products_dataset",
+    "coco_hands": "export_hands_dataset",
+    "coco_held": "export_held_dataset",
+}
+
+
 def _load(path: Path) -> COCO:
     with contextlib.redirect_stdout(io.StringIO()):
         return COCO(str(path))
@@ -71,10 +85,10 @@ def _split_files(out: Path) -> list[Path]:
 
 
 @pytest.mark.blender
-@pytest.mark.parametrize("which", ["coco_products", "coco_hands"])
+@pytest.mark.parametrize("which", list(DATASET_OF))
 def test_masks_boxes_and_areas_match_the_dataset_exactly(which: str, request: pytest.FixtureRequest) -> None:
     out = request.getfixturevalue(which)
-    dataset = request.getfixturevalue("export_products_dataset" if which == "coco_products" else "export_hands_dataset")
+    dataset = request.getfixturevalue(DATASET_OF[which])
     rows = _rows_by_id(dataset)
     seen = set()
     categories = None
@@ -118,7 +132,7 @@ def test_masks_boxes_and_areas_match_the_dataset_exactly(which: str, request: py
 
 
 @pytest.mark.blender
-@pytest.mark.parametrize("which", ["coco_products", "coco_hands"])
+@pytest.mark.parametrize("which", list(DATASET_OF))
 def test_ground_truth_against_itself_has_ap_1(which: str, request: pytest.FixtureRequest) -> None:
     out = request.getfixturevalue(which)
     for path in _split_files(out):
@@ -126,6 +140,8 @@ def test_ground_truth_against_itself_has_ap_1(which: str, request: pytest.Fixtur
         assert _self_ap(gt, "bbox") == pytest.approx(1.0)
         assert _self_ap(gt, "segm") == pytest.approx(1.0)
         hand = [c["id"] for c in gt.dataset["categories"] if c["name"] == "hand"]
+        if which == "coco_held":  # hands holding products: the hand is a keypoint category among products
+            assert hand and _self_ap(gt, "keypoints", hand) == pytest.approx(1.0)
         if which == "coco_hands":
             assert _self_ap(gt, "keypoints", hand) == pytest.approx(1.0)
             # A detection off by a few pixels must score lower: the evaluation is not vacuous.
