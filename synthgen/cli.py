@@ -1,4 +1,4 @@
-"""Command line: ``python -m synthgen render | inspect | validate``."""
+"""Command line: ``python -m synthgen render | inspect | validate | export``."""
 
 from __future__ import annotations
 
@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("dataset", help="a dataset folder or URL (s3://..., file://...)")
 
     commands.add_parser("presets", help="list the built-in presets")
+
+    from synthgen.export.cli import add_export_parser
+
+    add_export_parser(commands)
 
     bench = commands.add_parser("bench", help="render overhead, naive baseline, augmentation, loading, memory")
     bench.add_argument("--quick", action="store_true", help="a few minutes on a CI-sized machine")
@@ -194,9 +198,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False, show_time=False)],
     )
-    handler = {"render": _render, "inspect": _inspect, "validate": _validate, "presets": _presets, "bench": _bench}[
-        args.command
-    ]
+    from synthgen.export.cli import run_export
+
+    handler = {
+        "render": _render,
+        "inspect": _inspect,
+        "validate": _validate,
+        "presets": _presets,
+        "bench": _bench,
+        "export": lambda args: run_export(args, console),
+    }[args.command]
     try:
         return handler(args)
     except SynthgenError as exc:
