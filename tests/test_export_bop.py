@@ -13,7 +13,7 @@ import pytest
 from synthgen.data import open_dataset
 from synthgen.export import export_dataset
 from synthgen.export.bop import silhouette
-from synthgen.products.geometry import box_corners
+from synthgen.scenes.products.geometry import box_corners
 
 
 def read_ply(path: Path) -> tuple[np.ndarray, np.ndarray]:

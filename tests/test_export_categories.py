@@ -11,18 +11,19 @@ import pytest
 import yaml
 from pycocotools.coco import COCO
 
-from synthgen.config import TabletopScene
 from synthgen.export import categories, export_dataset
-from synthgen.products.defects import DEFECT_TYPES
-from synthgen.products.identity import FAMILIES
-from synthgen.spoofs.labels import ATTACK_CLASSES
+from synthgen.scenes.hands.attacks.registry import ATTACK_TYPES
+from synthgen.scenes.products.defects import DEFECT_TYPES
+from synthgen.scenes.products.identity import FAMILIES
+from synthgen.scenes.tabletop.config import TabletopScene
 from tests.test_export_coco import _self_ap
 
 
 def test_class_lists_match_the_scene_code() -> None:
     assert categories.PRODUCT_FAMILIES == FAMILIES
     assert categories.DEFECT_TYPES == DEFECT_TYPES
-    assert set(categories.HAND_CLASSES[1:]) == set(ATTACK_CLASSES.values())
+    assert set(categories.HAND_CLASSES[1:]) == {"print", "screen", "silicone_hand", "cutout"}
+    assert set(categories.HAND_CLASSES[1:]) == {a.instance_class for a in ATTACK_TYPES.values()}
     shapes = typing.get_args(typing.get_args(TabletopScene.model_fields["shapes"].annotation)[0])
     assert set(categories.TABLETOP_CLASSES) == set(shapes)
 

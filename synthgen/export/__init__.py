@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# Plain names here, so the command line registers ``synthgen export`` without importing the readers.
-FORMATS = ("coco", "yolo", "bop", "webdataset")
-YOLO_TASKS = ("detect", "segment", "pose")
-IMAGE_FORMATS = ("png", "jpg")
-PRODUCT_LABELS = ("class", "sku")
+from synthgen.export.formats import FORMATS, IMAGE_FORMATS, PRODUCT_LABELS, YOLO_TASKS
 
 _FROM_JOB = ("ExportJob", "ExportSummary", "check_export", "export_dataset")
 

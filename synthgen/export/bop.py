@@ -45,7 +45,7 @@ from synthgen.export.output import (
     write_text,
 )
 from synthgen.export.rows import ExportSource, row_spec
-from synthgen.products.geometry import product_mesh
+from synthgen.scenes.products.geometry import product_mesh
 
 log = logging.getLogger(__name__)
 

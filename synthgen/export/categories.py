@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from synthgen.errors import UsageError
+from synthgen.scenes.hands.attacks.registry import ATTACK_TYPES
+from synthgen.scenes.products.defects import DEFECT_TYPES
+from synthgen.scenes.products.identity import FAMILIES as PRODUCT_FAMILIES
+from synthgen.scenes.tabletop.sampler import SHAPE_SIZES
 
-TABLETOP_CLASSES = ("box", "cylinder", "bottle")
-HAND_CLASSES = ("hand", "print", "screen", "silicone_hand", "cutout")
-PRODUCT_FAMILIES = ("carton", "bottle", "can", "jar", "pouch", "tube", "blister")
-DEFECT_TYPES = ("dent", "crushed_corner", "torn_label", "misaligned_label", "scratch", "stain", "open_seal")
+# Every list comes from the scene code that draws it, so a new shape, attack type or family is a new class here.
+TABLETOP_CLASSES = tuple(SHAPE_SIZES)
+HAND_CLASSES = ("hand", *(attack.instance_class for attack in ATTACK_TYPES.values()))
+__all__ = ["DEFECT_TYPES", "HAND_CLASSES", "PRODUCT_FAMILIES", "TABLETOP_CLASSES"]
 ProductLabels = Literal["class", "sku"]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from synthgen.export import FORMATS, IMAGE_FORMATS, PRODUCT_LABELS, YOLO_TASKS
+from synthgen.export.formats import FORMATS, IMAGE_FORMATS, PRODUCT_LABELS, YOLO_TASKS
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from synthgen import __version__
 from synthgen.errors import StorageError, UsageError
-from synthgen.export import FORMATS, IMAGE_FORMATS, PRODUCT_LABELS, YOLO_TASKS
 from synthgen.export.categories import ProductLabels
+from synthgen.export.formats import FORMATS, IMAGE_FORMATS, PRODUCT_LABELS, YOLO_TASKS
 from synthgen.export.output import (
     EXPORT_RECORD,
     EXPORT_RECORD_FORMAT,

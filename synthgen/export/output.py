@@ -17,8 +17,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from synthgen.dataset.storage import is_url
 from synthgen.errors import UsageError
-from synthgen.storage import is_url
 
 EXPORT_RECORD = "export.json"  # what an export folder holds; "complete" once every file is in place
 EXPORT_RECORD_FORMAT = "synthgen-export"
