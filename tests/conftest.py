@@ -33,3 +33,31 @@ def rendered_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("render", "--preset", "smoke", "--out", str(out), "--no-progress")
     assert result.returncode == 0, result.stderr
     return out
+
+
+# Seed 3 splits the 6 identities 3 train / 3 test (splits are drawn per identity), and its attack plan puts
+# print, cut-out and silicone attacks in both splits (screen in train only) beside 9 live test captures.
+PALM_EVAL_CONFIG = """preset: palm-scanner
+seed: 3
+resolution: 64
+workers: 1
+render: {spp: 4, denoise: false, batch_size: 4}
+scene:
+  type: hands
+  identities: 6
+  samples_per_identity: 5
+  attacks: {live_share: 0.6, source_resolution: 64, source_spp: 4}
+dataset: {renders_per_shard: 30, splits: {train: 0.5, test: 0.5}}
+"""
+
+
+@pytest.fixture(scope="session")
+def palm_eval_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny palm-scanner dataset (30 renders of 6 identities, RGB + NIR, live and attacks, 64x64, real Blender)
+    for the evaluation kit (its tests write their results under DATASET/eval/, as `synthgen eval` does)."""
+    folder = tmp_path_factory.mktemp("palm-eval")
+    (folder / "palm-eval.yaml").write_text(PALM_EVAL_CONFIG)
+    out = folder / "dataset"
+    result = run_cli("render", "--config", str(folder / "palm-eval.yaml"), "--out", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    return out

@@ -60,6 +60,7 @@ def add_eval_parser(commands: Any) -> None:
     ev.add_argument("--scaling", action="store_true", help="also train on 1/4 and 1/2 of the train identities")
 
 
+MODEL_KINDS = {"palm-verification": "embedding", "pad": "pad", "keypoints": "keypoints"}
 DEFAULT_EPOCHS = {"palm-verification": 40, "pad": 25, "keypoints": 40, "detection": 0}
 
 
@@ -75,6 +76,12 @@ def run_eval_command(args: argparse.Namespace) -> int:
     test_splits = tuple(s.strip() for s in args.test_splits.split(",") if s.strip())
     check_splits(dataset, ("train",), test_splits)
     modalities = tuple(parse_modalities(args.modalities, "nir" in dataset.columns)) if args.modalities else None
+    if args.model is not None and args.task in MODEL_KINDS:
+        from synthgen.eval.models import model_names
+
+        if args.model not in model_names(MODEL_KINDS[args.task]):
+            known = ", ".join(model_names(MODEL_KINDS[args.task]))
+            raise UsageError(f"--model: {args.model!r} is not a {args.task} model (known: {known})")
     options = EvalOptions(
         dataset=dataset,
         out_dir=args.out or (args.dataset / "eval" / args.task),

@@ -18,7 +18,7 @@ from synthgen.eval import metrics
 from synthgen.eval.common import EvalOptions
 from synthgen.eval.data import Samples, load_hand_samples, stack_modality
 from synthgen.eval.models import DEFAULT_MODELS, build_model
-from synthgen.eval.report import Report, line_figure, write_results
+from synthgen.eval.report import Report, keypoint_examples_figure, line_figure, write_results
 from synthgen.eval.training import fit, jitter, predict, seeded
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,10 @@ def run(options: EvalOptions) -> dict[str, Any]:
             e = errors[rows][test.visible[rows]]
             curves[f"{label} {name}"] = (alphas, [metrics.pck(e, a) for a in alphas])
     report.figure(line_figure(curves, "alpha (x hand box side)", "PCK", "PCK curve"), "PCK against the threshold")
+    report.figure(
+        keypoint_examples_figure(images, test.keypoints, pred, test.visible),
+        "test hands: true (green) and predicted (red) visible keypoints",
+    )
     table_rows = [["all", "", result["overall"]["keypoints"], *result["overall"]["pck"].values(),
                    result["overall"]["auc"]]]  # fmt: skip
     for label, table in (("pose family", "per_pose_family"), ("skin type", "per_skin_type")):

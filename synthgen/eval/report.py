@@ -183,3 +183,18 @@ def line_figure(
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     return fig
+
+
+def keypoint_examples_figure(
+    images: np.ndarray, target: np.ndarray, pred: np.ndarray, visible: np.ndarray
+) -> plt.Figure:
+    """Up to 6 test images (N, C, S, S) with true (green) and predicted (red) visible keypoints."""
+    count = min(6, len(images))
+    fig, axes = plt.subplots(1, count, figsize=(2.2 * count, 2.4), squeeze=False)
+    for ax, image, t, p, v in zip(axes[0], images, target, pred, visible, strict=False):
+        shown = image[:3].transpose(1, 2, 0) if image.shape[0] >= 3 else image[0]
+        ax.imshow(shown, cmap=None if shown.ndim == 3 else "gray", extent=(0, shown.shape[1], shown.shape[0], 0))
+        ax.scatter(t[v, 0], t[v, 1], s=6, c="lime")
+        ax.scatter(p[v, 0], p[v, 1], s=6, c="red")
+        ax.set_axis_off()
+    return fig
