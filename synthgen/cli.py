@@ -1,4 +1,4 @@
-"""Command line: ``python -m synthgen render | inspect | validate | eval``."""
+"""Command line: ``python -m synthgen render | inspect | validate | export | eval``."""
 
 from __future__ import annotations
 
@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("dataset", help="a dataset folder or URL (s3://..., file://...)")
 
     commands.add_parser("presets", help="list the built-in presets")
+
+    from synthgen.export.cli import add_export_parser
+
+    add_export_parser(commands)
 
     from synthgen.eval.command import add_eval_parser
 
@@ -210,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False, show_time=False)],
     )
+    from synthgen.export.cli import run_export
+
     handler = {
         "render": _render,
         "inspect": _inspect,
@@ -217,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "presets": _presets,
         "bench": _bench,
         "eval": _eval,
+        "export": lambda args: run_export(args, console),
     }[args.command]
     try:
         return handler(args)

@@ -61,3 +61,24 @@ def palm_eval_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("render", "--config", str(folder / "palm-eval.yaml"), "--out", str(out), "--no-progress")
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def export_products_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny products (64x64, spp 4, defects) spread over all three splits, for the export tests; read-only."""
+    out = tmp_path_factory.mktemp("export-products") / "products"
+    result = run_cli(
+        "render", "--preset", "products-smoke", "--num-renders", "6", "--out", str(out), "--no-progress",
+        "--set", "dataset.splits={train: 0.4, val: 0.3, test: 0.3}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def export_hands_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny hand renders (64x64, spp 4, palm camera: partly hidden keypoints) for the export tests; read-only."""
+    out = tmp_path_factory.mktemp("export-hands") / "hands"
+    result = run_cli("render", "--preset", "hands-smoke", "--out", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    return out
