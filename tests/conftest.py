@@ -82,3 +82,15 @@ def export_hands_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("render", "--preset", "hands-smoke", "--out", str(out), "--no-progress")
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def products_eval_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """8 tiny product renders (64x64, defects); seed 1 splits them 4 train / 4 test (splits follow the SKUs)."""
+    out = tmp_path_factory.mktemp("products-eval") / "products"
+    result = run_cli(
+        "render", "--preset", "products-smoke", "--num-renders", "8", "--seed", "1", "--out", str(out),
+        "--no-progress", "--set", "dataset.splits={train: 0.6, test: 0.4}",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out

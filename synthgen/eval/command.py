@@ -60,8 +60,8 @@ def add_eval_parser(commands: Any) -> None:
     ev.add_argument("--scaling", action="store_true", help="also train on 1/4 and 1/2 of the train identities")
 
 
-MODEL_KINDS = {"palm-verification": "embedding", "pad": "pad", "keypoints": "keypoints"}
-DEFAULT_EPOCHS = {"palm-verification": 40, "pad": 25, "keypoints": 40, "detection": 0}
+MODEL_KINDS = {"palm-verification": "embedding", "pad": "pad", "keypoints": "keypoints", "detection": "detection"}
+DEFAULT_EPOCHS = {"palm-verification": 40, "pad": 25, "keypoints": 40, "detection": 60}
 
 
 def run_eval_command(args: argparse.Namespace) -> int:
@@ -76,6 +76,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
     test_splits = tuple(s.strip() for s in args.test_splits.split(",") if s.strip())
     check_splits(dataset, ("train",), test_splits)
     modalities = tuple(parse_modalities(args.modalities, "nir" in dataset.columns)) if args.modalities else None
+    module = importlib.import_module(TASK_MODULES[args.task])  # registers the task's models
     if args.model is not None and args.task in MODEL_KINDS:
         from synthgen.eval.models import model_names
 
@@ -101,7 +102,6 @@ def run_eval_command(args: argparse.Namespace) -> int:
         ),
     )
     started = time.perf_counter()
-    module = importlib.import_module(TASK_MODULES[args.task])
     module.run(options)
     log.info("eval %s done in %.1f s -> %s", args.task, time.perf_counter() - started, options.out_dir)
     return 0

@@ -19,7 +19,7 @@ from torch import nn
 from synthgen.errors import UsageError
 
 ModelFactory = Callable[..., nn.Module]
-_REGISTRY: dict[str, dict[str, ModelFactory]] = {"embedding": {}, "pad": {}, "keypoints": {}}
+_REGISTRY: dict[str, dict[str, ModelFactory]] = {"embedding": {}, "pad": {}, "keypoints": {}, "detection": {}}
 
 
 def register_model(task: str, name: str, factory: ModelFactory) -> None:
