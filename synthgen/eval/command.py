@@ -58,6 +58,7 @@ def add_eval_parser(commands: Any) -> None:
     ev.add_argument("--threads", type=_positive, default=2, help="torch CPU threads")
     ev.add_argument("--model", help="a registered model name (synthgen.eval.models)")
     ev.add_argument("--scaling", action="store_true", help="also train on 1/4 and 1/2 of the train identities")
+    ev.add_argument("--loo-modalities", help="pad: modalities of the leave-one-attack-type-out runs (default: all)")
 
 
 MODEL_KINDS = {"palm-verification": "embedding", "pad": "pad", "keypoints": "keypoints", "detection": "detection"}
@@ -77,6 +78,11 @@ def run_eval_command(args: argparse.Namespace) -> int:
     check_splits(dataset, ("train",), test_splits)
     modalities = tuple(parse_modalities(args.modalities, "nir" in dataset.columns)) if args.modalities else None
     module = importlib.import_module(TASK_MODULES[args.task])  # registers the task's models
+    loo = None
+    if args.loo_modalities:
+        loo = tuple(parse_modalities(args.loo_modalities, "nir" in dataset.columns, "--loo-modalities"))
+    if loo and modalities and set(loo) - set(modalities):
+        raise UsageError(f"--loo-modalities: {', '.join(sorted(set(loo) - set(modalities)))} is not in --modalities")
     if args.model is not None and args.task in MODEL_KINDS:
         from synthgen.eval.models import model_names
 
@@ -92,6 +98,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
         size=args.size or (128 if args.task == "detection" else 64),
         model=args.model,
         scaling=args.scaling,
+        loo_modalities=loo,
         train=TrainSettings(
             epochs=args.epochs or DEFAULT_EPOCHS[args.task],
             batch_size=args.batch_size,

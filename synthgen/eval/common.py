@@ -24,6 +24,7 @@ class EvalOptions:
     size: int = 64
     model: str | None = None  # None: the task's default in synthgen.eval.models
     scaling: bool = False
+    loo_modalities: tuple[str, ...] | None = None  # pad: leave-one-attack-type-out runs (None: every modality)
     train: TrainSettings = field(default_factory=TrainSettings)
 
     @property

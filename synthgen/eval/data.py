@@ -29,15 +29,15 @@ def as_dataset(dataset: SynthgenDataset | str | Path) -> SynthgenDataset:
     return dataset if isinstance(dataset, SynthgenDataset) else open_dataset(dataset)
 
 
-def parse_modalities(text: str | Sequence[str], has_nir: bool) -> list[str]:
+def parse_modalities(text: str | Sequence[str], has_nir: bool, flag: str = "--modalities") -> list[str]:
     names = [m.strip() for m in text.split(",")] if isinstance(text, str) else list(text)
     for name in names:
         if name not in MODALITIES:
-            raise UsageError(f"--modalities: {name!r} is not one of {', '.join(MODALITIES)}")
+            raise UsageError(f"{flag}: {name!r} is not one of {', '.join(MODALITIES)}")
         if name != "rgb" and not has_nir:
-            raise UsageError(f"--modalities: {name!r} needs the nir column, which this dataset does not have")
+            raise UsageError(f"{flag}: {name!r} needs the nir column, which this dataset does not have")
     if not names:
-        raise UsageError("--modalities: give at least one of rgb, nir, both")
+        raise UsageError(f"{flag}: give at least one of rgb, nir, both")
     return names
 
 

@@ -60,9 +60,9 @@ class SmallTrunk(nn.Module):
 
 
 class EmbeddingNet(nn.Module):
-    def __init__(self, in_channels: int, dim: int = 128) -> None:
+    def __init__(self, in_channels: int, dim: int = 128, widths: tuple[int, ...] = (16, 32, 64, 96)) -> None:
         super().__init__()
-        self.trunk = SmallTrunk(in_channels)
+        self.trunk = SmallTrunk(in_channels, widths)
         self.project = nn.Sequential(nn.Dropout(0.2), nn.Linear(self.trunk.out_channels, dim), nn.BatchNorm1d(dim))
         self.dim = dim
 
@@ -73,7 +73,7 @@ class EmbeddingNet(nn.Module):
 class CosFaceHead(nn.Module):
     """Large-margin cosine loss (CosFace, Wang et al. 2018): logits s * (cos(theta_y) - m) for the true class."""
 
-    def __init__(self, dim: int, classes: int, scale: float = 30.0, margin: float = 0.35) -> None:
+    def __init__(self, dim: int, classes: int, scale: float = 16.0, margin: float = 0.2) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.randn(classes, dim) * 0.01)
         self.scale, self.margin = scale, margin

@@ -115,7 +115,7 @@ def run(options: EvalOptions) -> dict[str, Any]:
         keep_test = np.flatnonzero((test.attack_type == "") | (test.attack_type == held_out))
         result["leave_one_out"][held_out] = {}
         loo_curves = {}
-        for k, modality in enumerate(modalities):
+        for k, modality in enumerate(m for m in modalities if m in (options.loo_modalities or modalities)):
             model, history = train_detector(options, train.take(keep_train), modality, salt=100 * (t_index + 1) + k)
             scores = attack_scores(model, test.take(keep_test), modality)
             raw[f"loo_{held_out}_score_{modality}"] = scores

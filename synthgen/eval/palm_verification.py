@@ -179,9 +179,13 @@ def run(options: EvalOptions) -> dict[str, Any]:
         modality = "both" if "both" in modalities else modalities[0]
         result["scaling"] = []
         for fraction, index in identity_subsets(train.identity, options.train.seed).items():
-            model, history = train_embedder(options, train.take(index), modality, salt=100 + int(fraction * 100))
-            images = stack_modality(test.images.get("rgb"), test.images.get("nir"), modality)
-            figures, _, _ = evaluate_embeddings(predict(model, images).numpy(), test)
+            if fraction == 1.0 and modality in result["embedding"]:  # all identities: the run above
+                figures = result["embedding"][modality]
+                history = figures["training"]
+            else:
+                model, history = train_embedder(options, train.take(index), modality, salt=100 + int(fraction * 100))
+                images = stack_modality(test.images.get("rgb"), test.images.get("nir"), modality)
+                figures, _, _ = evaluate_embeddings(predict(model, images).numpy(), test)
             result["scaling"].append(
                 {"fraction": fraction, "modality": modality, "identities": history["identities"],
                  "samples": history["samples"], "eer": figures["eer"], "d_prime": figures["d_prime"],
