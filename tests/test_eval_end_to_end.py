@@ -116,7 +116,7 @@ def test_identity_quality_is_callable_on_a_dataset(palm_eval_dataset: Path) -> N
 
 
 def test_pad_follows_iso_30107_3_definitions(palm_eval_dataset: Path) -> None:
-    m, scores, _ = _run(palm_eval_dataset, "pad", "--epochs", "2")
+    m, scores, _ = _run(palm_eval_dataset, "pad", "--epochs", "2", "--loo-modalities", "both")
     test = _labels(palm_eval_dataset, "test")
     types = np.array([r["attack_type"] or "" for r in test], object)
     assert m["test"]["bona_fide"] == int(np.sum(types == ""))
@@ -138,6 +138,7 @@ def test_pad_follows_iso_30107_3_definitions(palm_eval_dataset: Path) -> None:
         ids = scores[f"loo_{held_out}_sample_id"]
         kind = {r["sample_id"]: r["attack_type"] or "" for r in test}
         assert {kind[i] for i in ids} == {"", held_out}
+        assert set(per_modality) == {"both"}  # --loo-modalities
         for r in per_modality.values():
             assert set(r["attacks"]) == {held_out}
             assert r["training"]["attacks"] == sum(n for t, n in m["train"]["attacks"].items() if t != held_out)
