@@ -14,4 +14,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade "pip>=24"
 .venv/bin/python -m pip install --quiet -e ".[dev]"
+# Ultralytics (the YOLO export's test reader) without its dependencies: it wants opencv-python (a second cv2
+# next to opencv-python-headless); what its dataset checker imports is in the yolo-check extra.
+.venv/bin/python -m pip install --quiet --no-deps "ultralytics==8.4.190"
 echo "synthgen installed in .venv"

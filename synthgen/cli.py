@@ -1,4 +1,4 @@
-"""Command line: ``python -m synthgen render | inspect | validate``."""
+"""Command line: ``python -m synthgen render | inspect | validate | export | eval``."""
 
 from __future__ import annotations
 
@@ -94,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("presets", help="list the built-in presets")
 
+    from synthgen.export.cli import add_export_parser
+
+    add_export_parser(commands)
+
+    from synthgen.eval.command import add_eval_parser
+
+    add_eval_parser(commands)
+
     bench = commands.add_parser("bench", help="render overhead, naive baseline, augmentation, loading, memory")
     bench.add_argument("--quick", action="store_true", help="a few minutes on a CI-sized machine")
     bench.add_argument("--scratch", type=Path, help="keep the benchmark's datasets in this folder")
@@ -179,6 +187,12 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from synthgen.eval.command import run_eval_command
+
+    return run_eval_command(args)
+
+
 def _presets(_: argparse.Namespace) -> int:
     from synthgen.config import preset_names
 
@@ -194,9 +208,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False, show_time=False)],
     )
-    handler = {"render": _render, "inspect": _inspect, "validate": _validate, "presets": _presets, "bench": _bench}[
-        args.command
-    ]
+    from synthgen.export.cli import run_export
+
+    handler = {
+        "render": _render,
+        "inspect": _inspect,
+        "validate": _validate,
+        "presets": _presets,
+        "bench": _bench,
+        "eval": _eval,
+        "export": lambda args: run_export(args, console),
+    }[args.command]
     try:
         return handler(args)
     except SynthgenError as exc:

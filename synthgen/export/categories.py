@@ -1,0 +1,91 @@
+"""The label vocabulary of an export: one list of classes per dataset, the same for every split and format.
+
+Classes follow the dataset's scene type (from its manifest config), so train, val and test files agree on
+every id whichever rows they hold. COCO ids start at 1 (0 is never a category); YOLO class indices are the
+same list from 0.
+
+- tabletop: the object shapes; hands: ``hand`` and the presentation-attack instruments;
+- products: the product families (or one class per SKU with ``product_labels="sku"``), plus ``hand`` when
+  the config renders hand-held products; defects are a second list (``defect_categories``), used by COCO.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from synthgen.errors import UsageError
+
+TABLETOP_CLASSES = ("box", "cylinder", "bottle")
+HAND_CLASSES = ("hand", "print", "screen", "silicone_hand", "cutout")
+PRODUCT_FAMILIES = ("carton", "bottle", "can", "jar", "pouch", "tube", "blister")
+DEFECT_TYPES = ("dent", "crushed_corner", "torn_label", "misaligned_label", "scratch", "stain", "open_seal")
+ProductLabels = Literal["class", "sku"]
+
+
+def sku_class(sku_id: int) -> str:
+    return f"sku_{sku_id:04d}"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The instance classes of a dataset, in id order, and how product instances are named."""
+
+    scene_type: str
+    classes: tuple[str, ...]
+    supercategories: tuple[str, ...]
+    product_labels: ProductLabels = "class"
+
+    def class_of(self, instance: dict[str, Any]) -> str:
+        """The class name an instance is exported under (its SKU's class with ``product_labels="sku"``)."""
+        if self.product_labels == "sku" and instance.get("sku_id") is not None:
+            return sku_class(int(instance["sku_id"]))
+        return str(instance["class"])
+
+    def index(self, instance: dict[str, Any]) -> int:
+        """0-based class index (YOLO); COCO's category id is this + 1."""
+        name = self.class_of(instance)
+        try:
+            return self.classes.index(name)
+        except ValueError:
+            raise UsageError(f"instances.class: {name!r} is not a class of a {self.scene_type} dataset") from None
+
+    def coco_categories(self) -> list[dict[str, Any]]:
+        return [
+            {"id": i + 1, "name": name, "supercategory": sup}
+            for i, (name, sup) in enumerate(zip(self.classes, self.supercategories, strict=True))
+        ]
+
+
+def vocabulary(
+    scene_type: str, config: dict[str, Any] | None = None, product_labels: ProductLabels = "class"
+) -> Vocabulary:
+    """The vocabulary of a ``scene_type`` dataset; ``config`` (the manifest's) narrows it where it can."""
+    scene = (config or {}).get("scene", {})
+    if scene_type == "tabletop":
+        return Vocabulary(scene_type, TABLETOP_CLASSES, ("object",) * len(TABLETOP_CLASSES))
+    if scene_type == "hands":
+        return Vocabulary(scene_type, HAND_CLASSES, ("hand",) + ("attack",) * (len(HAND_CLASSES) - 1))
+    if scene_type == "products":
+        holds_hands = config is None or float(scene.get("layouts", {}).get("hand", 0.0)) > 0
+        if product_labels == "sku":
+            if "skus" not in scene:
+                raise UsageError("product_labels: 'sku' needs the dataset's config (scene.skus) to number the SKUs")
+            products: tuple[str, ...] = tuple(sku_class(i) for i in range(int(scene["skus"])))
+        else:
+            products = PRODUCT_FAMILIES
+        hands = ("hand",) if holds_hands else ()
+        return Vocabulary(
+            scene_type, hands + products, ("hand",) * len(hands) + ("product",) * len(products), product_labels
+        )
+    raise UsageError(f"scene.type: {scene_type!r} is not a scene type synthgen exports")
+
+
+def dataset_vocabulary(manifest: dict[str, Any], product_labels: ProductLabels = "class") -> Vocabulary:
+    config = manifest.get("config", {})
+    return vocabulary(config.get("scene", {}).get("type", "tabletop"), config, product_labels)
+
+
+def defect_categories(first_id: int) -> list[dict[str, Any]]:
+    """COCO categories of the product defects (their own supercategory), numbered from ``first_id``."""
+    return [{"id": first_id + i, "name": name, "supercategory": "defect"} for i, name in enumerate(DEFECT_TYPES)]

@@ -1,0 +1,56 @@
+"""The palm ROI alignment and the CompCode matcher on synthetic images with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synthgen.eval.data import palm_crop, palm_crop_matrix
+from synthgen.eval.palm_matcher import CompCodeMatcher
+
+
+def _hand(angle_deg: float) -> np.ndarray:
+    """21 keypoints of a hand whose fingers point along ``angle_deg`` (image axes), wrist at (50, 50)."""
+    a = np.radians(angle_deg)
+    up, across = np.array([np.cos(a), np.sin(a)]), np.array([-np.sin(a), np.cos(a)])
+    kp = np.tile([50.0, 50.0], (21, 1))
+    kp[5] = kp[0] + 30 * up - 12 * across  # index MCP
+    kp[17] = kp[0] + 30 * up + 12 * across  # pinky MCP
+    return kp
+
+
+@pytest.mark.parametrize("angle", [-90.0, 0.0, 45.0, 180.0])
+def test_palm_crop_puts_the_knuckle_line_at_the_top(angle: float) -> None:
+    kp, size = _hand(angle), 32
+    matrix = palm_crop_matrix(kp, size)
+    # crop continuous coordinates -> image continuous coordinates (undo OpenCV's half-pixel shift both ways)
+    to_image = lambda x, y: matrix @ np.array([x - 0.5, y - 0.5, 1.0]) + 0.5  # noqa: E731
+    assert to_image(size / 2, 0) == pytest.approx((kp[5] + kp[17]) / 2, abs=1e-6)  # top centre: MCP midpoint
+    assert to_image(0, 0) == pytest.approx(kp[5], abs=1e-6)  # top left: index MCP (side = |p5 - p17| = 24)
+    assert to_image(size, 0) == pytest.approx(kp[17], abs=1e-6)
+
+
+def test_palm_crop_samples_the_image_there() -> None:
+    image = np.zeros((100, 100), np.uint8)
+    image[24:60, 30:70] = 255
+    # The palm square of a hand pointing up (angle -90): x 38..62, y 20..44 (top edge on the MCP line at y 20),
+    # at 1 px per crop pixel: crop rows 0..3 are y 20..24 (black), the rest white.
+    crop = palm_crop(image, _hand(-90.0), 24)
+    assert crop[5:].min() == 255 and crop[:3].max() == 0
+
+
+def test_compcode_distances() -> None:
+    rng = np.random.default_rng(0)
+    lines = np.zeros((64, 64), np.float32)
+    for _ in range(5):  # dark lines at several orientations, like palm creases
+        y, x = np.mgrid[0:64, 0:64]
+        a = rng.uniform(0, np.pi)
+        lines += np.exp(-(((x - 32) * np.sin(a) - (y - 32) * np.cos(a) - rng.uniform(-20, 20)) ** 2) / 4.0)
+    palm = 1.0 - 0.5 * np.clip(lines, 0, 1)
+    shifted = np.roll(palm, (2, -2), axis=(0, 1))  # one code cell each way: within the shift search
+    other = rng.uniform(0, 1, (64, 64)).astype(np.float32)
+    matcher = CompCodeMatcher()
+    d = matcher.distances(matcher.encode(np.stack([palm, shifted, other])))
+    assert d[0, 0] == 0 and np.allclose(d, d.T)
+    assert d[0, 1] < 0.1  # the same palm moved a little: found by the shift search
+    assert d[0, 2] > 0.3  # noise against lines: about chance (random codes average 0.5)
