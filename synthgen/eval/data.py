@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from synthgen.data import open_dataset
 from synthgen.data.dataset import SynthgenDataset
 from synthgen.errors import UsageError
-from synthgen.hands.palm_textures import palm_roi_rotated
+from synthgen.scenes.hands.palm_textures import palm_roi_rotated
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from synthgen.export.output import (
     write_bytes,
 )
 from synthgen.export.rows import ExportSource, row_spec
-from synthgen.hand_labels import KEYPOINT_EDGES, KEYPOINT_NAMES
+from synthgen.scenes.hands.keypoints import KEYPOINT_EDGES, KEYPOINT_NAMES
 
 log = logging.getLogger(__name__)
 

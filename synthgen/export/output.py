@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from synthgen.errors import UsageError
-from synthgen.storage import is_url
+from synthgen.dataset.storage import is_url
 
 
 def prepare_out_dir(out: str | Path, dataset_location: str) -> Path:

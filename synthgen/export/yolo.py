@@ -30,7 +30,7 @@ from synthgen.export.categories import Vocabulary
 from synthgen.export.coco import keypoint_flags
 from synthgen.export.output import ExportSummary, ProgressCallback, encode_png, write_bytes, write_text
 from synthgen.export.rows import ExportSource
-from synthgen.hand_labels import KEYPOINT_NAMES
+from synthgen.scenes.hands.keypoints import KEYPOINT_NAMES
 
 log = logging.getLogger(__name__)
 
