@@ -267,8 +267,8 @@ def _sample_veins(rng: np.random.Generator, palm: _Palm, melanin: float) -> dict
 
     Roots (4-7) enter at the wrist and climb towards the finger bases fanning outwards; each step (3 mm) turns a
     little at random and relaxes towards the branch's heading; side branches split off with probability 0.1 per
-    step at 25-60 degrees (up to five generations), thinner (Murray-like radius 0.55-0.8 of the parent) and shallower. Branches end when
-    thinner than 0.3 mm or outside the palm.
+    step at 25-60 degrees (up to five generations), thinner (Murray-like radius 0.55-0.8 of the parent) and
+    shallower. Branches end when thinner than 0.3 mm or outside the palm.
     """
     step = 3.0
     w, length = palm.scale

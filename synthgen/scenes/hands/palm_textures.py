@@ -163,7 +163,8 @@ def _render_veins(veins: Mapping[str, Any], contrast: float, palm_mm: np.ndarray
         radius = br["radius_mm"][0] + f * (br["radius_mm"][1] - br["radius_mm"][0])
         depth = br["depth_mm"][0] + f * (br["depth_mm"][1] - br["depth_mm"][0])
         # Absorption across the vessel's diameter, and a mild loss of contrast with depth.
-        amp = contrast * (1.0 - np.exp(-2.0 * radius * _BLOOD_MUA_850_PER_MM * _PATHLENGTH_FACTOR)) * np.exp(-depth / 8.0)
+        absorbed = 1.0 - np.exp(-2.0 * radius * _BLOOD_MUA_850_PER_MM * _PATHLENGTH_FACTOR)
+        amp = contrast * absorbed * np.exp(-depth / 8.0)
         sigma = np.sqrt((0.5 * radius) ** 2 + (0.45 * depth) ** 2)
         which = np.clip(np.searchsorted(bins, sigma), 0, len(bins) - 1)
         xy = np.round(uv_to_pixel(pts, size) * k).astype(np.int64).tolist()
