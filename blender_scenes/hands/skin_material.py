@@ -25,6 +25,9 @@ from blender_scenes.hands.skin_detail import apply_detail, build_detail, detail_
 
 PALM_MAP_SIZE = 512
 NIR_CREASE_SHARE = 0.25  # a crease's NIR darkening as a share of its visible-light darkening
+# Palm-vein sensors light the palm through a diffuser and usually cross-polarise LEDs and lens, which removes most
+# of the skin's specular reflection (the hotspots that would hide the veins); what is left is the share below.
+NIR_SPECULAR_SHARE = 0.3
 
 
 def palm_map_channels(
@@ -196,7 +199,8 @@ def apply_skin(material: bpy.types.Material, identity: dict[str, Any], variation
     bsdf = nodes["bsdf"]
     bsdf.inputs["Subsurface Radius"].default_value = skin["subsurface_radius_mm"]
     bsdf.inputs["Subsurface Scale"].default_value = 0.001 * skin["subsurface_scale"]  # radii are millimetres
-    bsdf.inputs["Specular IOR Level"].default_value = 0.5 * state["specular_scale"]
+    specular = 0.5 * state["specular_scale"]
+    bsdf.inputs["Specular IOR Level"].default_value = specular * (NIR_SPECULAR_SHARE if nir else 1.0)
     polish = nails.get("polish")
     nail = polish or nails
     nodes["nail_colour"].outputs[0].default_value = (*nail["colour_linear"], 1.0)
