@@ -16,8 +16,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from synthgen.errors import UsageError
 from synthgen.dataset.storage import is_url
+from synthgen.errors import UsageError
 
 
 def prepare_out_dir(out: str | Path, dataset_location: str) -> Path:
