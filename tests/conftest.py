@@ -106,3 +106,30 @@ def products_eval_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     return out
+
+
+# Live captures only, 4 identities x 3, small but large enough for the palm lines and veins to show: the identity
+# regression test (tests/test_palm_identity.py) measures genuine / impostor separation on it.
+PALM_IDENTITY_CONFIG = """preset: palm-scanner
+seed: 5
+resolution: 112
+workers: 1
+render: {spp: 4}
+scene:
+  type: hands
+  identities: 4
+  samples_per_identity: 3
+  attacks: {live_share: 1.0}
+dataset: {renders_per_shard: 12}
+"""
+
+
+@pytest.fixture(scope="session")
+def palm_identity_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """12 live palm-scanner captures (4 identities x 3, RGB + NIR, 112 px, real Blender), shared read-only."""
+    folder = tmp_path_factory.mktemp("palm-identity")
+    (folder / "palm-identity.yaml").write_text(PALM_IDENTITY_CONFIG)
+    out = folder / "dataset"
+    result = run_cli("render", "--config", str(folder / "palm-identity.yaml"), "--out", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    return out

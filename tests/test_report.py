@@ -19,7 +19,8 @@ def test_a_clean_dataset_gets_a_self_contained_report_without_errors(tmp_path: P
     assert not [f for f in report.findings if f.severity == "error"], report.text
     page = report.html.read_text()
     assert report.html == folder / "report" / "index.html"
-    assert page.count("data:image/png;base64,") == 1 and "near infrared" in page  # one sheet: the hand kind
+    # One contact sheet (the hand kind) and the identity-quality section's aligned palm crops (a palm dataset).
+    assert page.count("data:image/png;base64,") == 2 and "near infrared" in page and "Identity quality" in page
     assert page.count("<svg") >= 8 and "attack types (rows)" in page and "camera elevation" in page
     assert "<td>train</td>" in page
     assert (folder / "contact_sheet.png").stat().st_size > 1000

@@ -24,6 +24,10 @@ from blender_scenes.common.node_helpers import (
 from blender_scenes.hands.skin_detail import apply_detail, build_detail, detail_height, palm_pads
 
 PALM_MAP_SIZE = 512
+NIR_CREASE_SHARE = 0.25  # a crease's NIR darkening as a share of its visible-light darkening
+# Palm-vein sensors light the palm through a diffuser and usually cross-polarise LEDs and lens, which removes most
+# of the skin's specular reflection (the hotspots that would hide the veins); what is left is the share below.
+NIR_SPECULAR_SHARE = 0.3
 
 
 def palm_map_channels(
@@ -103,7 +107,9 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     tree.links.new(skin, vein_colour.inputs[0])
     vein_colour.inputs[1].default_value = (0.72, 0.8, 0.95)
     skin = mix_colour(tree, detail.dorsal_veins, skin, vein_colour.outputs["Vector"])
-    crease_strength = value_node(tree, "crease_strength", 0.55)
+    # The map's darkening is the crease floor's albedo change itself (strength 1): lines show under any light, not
+    # only where a grazing light shades the groove.
+    crease_strength = value_node(tree, "crease_strength", 1.0)
     digit_dark = math_node(tree, "MULTIPLY", detail.digit_crease, value_node(tree, "digit_crease_darkness", 0.3))
     darken = math_node(tree, "ADD", math_node(tree, "MULTIPLY", crease_dark, crease_strength), digit_dark)
     darken = math_node(tree, "ADD", darken, math_node(tree, "MULTIPLY", detail.wrinkle, 0.2))
@@ -124,11 +130,12 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     free_edge = math_node(tree, "MULTIPLY", detail.nail_free_edge, 0.55)
     skin_rgb = mix_colour(tree, free_edge, skin_rgb, (0.86, 0.82, 0.74, 1.0))
 
-    # Near infrared: skin is bright and nearly uniform, deoxygenated blood in the veins absorbs; creases stay faint.
+    # Near infrared: skin is bright and nearly uniform, deoxygenated blood in the veins absorbs; creases are fainter
+    # than in visible light (850 nm sees under the crease's pigment and shadow) but still there.
     nir_albedo = value_node(tree, "nir_albedo", 0.6)
-    vein_contrast = value_node(tree, "vein_contrast", 0.45)
+    vein_contrast = value_node(tree, "vein_contrast", 1.0)  # the map holds the identity's contrast; x the sample's
     vein_keep = math_node(tree, "SUBTRACT", 1.0, math_node(tree, "MULTIPLY", vein, vein_contrast))
-    nir_dark = math_node(tree, "MULTIPLY", math_node(tree, "ADD", crease_dark, digit_dark), 0.12)
+    nir_dark = math_node(tree, "MULTIPLY", math_node(tree, "ADD", crease_dark, digit_dark), NIR_CREASE_SHARE)
     crease_keep_nir = math_node(tree, "SUBTRACT", 1.0, nir_dark)
     nir_grey = math_node(tree, "MULTIPLY", math_node(tree, "MULTIPLY", nir_albedo, vein_keep), crease_keep_nir)
     nir_rgb = tree.nodes.new("ShaderNodeCombineColor")
@@ -186,12 +193,14 @@ def apply_skin(material: bpy.types.Material, identity: dict[str, Any], variation
     nodes["palm_albedo"].outputs[0].default_value = (*skin["palm_albedo_linear"], 1.0)
     nodes["roughness"].outputs[0].default_value = min(0.95, max(0.05, skin["roughness"] + state["roughness_offset"]))
     nodes["nir_albedo"].outputs[0].default_value = skin["nir_albedo"]
-    nodes["vein_contrast"].outputs[0].default_value = identity["veins"]["contrast"] * variation["vein_contrast_scale"]
+    # The palm map's vein absorption already carries the identity's contrast and the sample's scale.
+    nodes["vein_contrast"].outputs[0].default_value = 1.0
     nodes["nir_mode"].outputs[0].default_value = 1.0 if nir else 0.0
     bsdf = nodes["bsdf"]
     bsdf.inputs["Subsurface Radius"].default_value = skin["subsurface_radius_mm"]
     bsdf.inputs["Subsurface Scale"].default_value = 0.001 * skin["subsurface_scale"]  # radii are millimetres
-    bsdf.inputs["Specular IOR Level"].default_value = 0.5 * state["specular_scale"]
+    specular = 0.5 * state["specular_scale"]
+    bsdf.inputs["Specular IOR Level"].default_value = specular * (NIR_SPECULAR_SHARE if nir else 1.0)
     polish = nails.get("polish")
     nail = polish or nails
     nodes["nail_colour"].outputs[0].default_value = (*nail["colour_linear"], 1.0)

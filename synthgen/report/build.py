@@ -3,6 +3,7 @@ counts, distributions, contact sheets per kind) and ``OUT/contact_sheet.png``; r
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from collections import Counter
@@ -19,7 +20,8 @@ from synthgen.data.decode import image_columns
 from synthgen.dataset.folder import CONTACT_SHEET_NAME, REPORT_DIR_NAME, REPORT_PAGE_NAME
 from synthgen.dataset.shard_writer import TEMP_PREFIX
 from synthgen.report.checks import Finding, check_labels
-from synthgen.report.html_page import Sheet, render_page
+from synthgen.report.html_page import Sheet, image_html, render_page, table
+from synthgen.report.identity_quality import IdentityQuality, identity_quality_section
 from synthgen.report.sheets import contact_sheet, png_bytes, tile_names
 from synthgen.report.stats import Distributions, collect
 from synthgen.report.svg_charts import bar_svg, histogram_svg
@@ -46,6 +48,21 @@ class Report:
     findings: list[Finding]
     html: Path
     contact_sheet: Path
+    identity: IdentityQuality | None = None  # palm datasets: the classical matcher's figures
+
+
+def _identity_html(quality: IdentityQuality) -> str:
+    parts = [f"<p>{html.escape(line)}</p>" for line in quality.lines]
+    if quality.rows:
+        parts.append(table(quality.header, quality.rows))
+    if quality.worst_rows:
+        parts.append("<h3>Worst identities</h3>" + table(quality.worst_header, quality.worst_rows))
+    if quality.crops is not None:
+        parts.append(
+            "<h3>Aligned palm crops</h3><p class='legend'>one identity per row: its first captures in RGB, then in "
+            "NIR; what the matcher compares</p>" + image_html(png_bytes(quality.crops), "aligned palm crops")
+        )
+    return "\n".join(parts)
 
 
 def _distribution(values: list[float], unit: str) -> str:
@@ -146,6 +163,9 @@ def build_report(folder: Path, samples: int = 16, min_identity_renders: int = 5)
             yield row["mask"]["bytes"] if row["mask"] else None
 
     findings = check_labels(labels, manifest, masks, min_identity_renders)
+    identity = identity_quality_section(dataset)
+    if identity is not None:
+        findings += identity.findings
     sheet_columns = [c for c in SHEET_COLUMNS if c in dataset.columns]
     kinds = labels.column("kind").to_pylist()
     sheets = []
@@ -162,7 +182,7 @@ def build_report(folder: Path, samples: int = 16, min_identity_renders: int = 5)
     mixed = _take(dataset, _spread(list(range(labels.num_rows)), samples), sheet_columns)
     _write_atomic(sheet_path, png_bytes(contact_sheet(mixed, per_row=4)))
 
-    summary = _summary_lines(folder, labels, manifest, distributions)
+    summary = _summary_lines(folder, labels, manifest, distributions) + (identity.lines if identity else [])
     header, counts = _counts(labels, manifest)
     config = manifest.get("config", {})
     page = render_page(
@@ -178,6 +198,7 @@ def build_report(folder: Path, samples: int = 16, min_identity_renders: int = 5)
         findings,
         _charts(distributions),
         sheets,
+        [("Identity quality", _identity_html(identity))] if identity is not None else [],
     )
     report_dir = folder / REPORT_DIR_NAME
     report_dir.mkdir(exist_ok=True)
@@ -187,4 +208,4 @@ def build_report(folder: Path, samples: int = 16, min_identity_renders: int = 5)
     if not findings:
         text += "\nno problems found"
     log.debug("wrote %s and %s", html_path, sheet_path)
-    return Report(text, findings, html_path, sheet_path)
+    return Report(text, findings, html_path, sheet_path, identity)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from synthgen.report.checks import Finding
@@ -50,6 +51,15 @@ def _table(header: list[str], rows: list[list[object]]) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+def table(header: list[str], rows: list[list[object]]) -> str:
+    """An HTML table (numbers right-aligned), for sections other modules add to the page."""
+    return _table(header, rows)
+
+
+def image_html(png: bytes, alt: str) -> str:
+    return f'<img class="sheet" alt="{html.escape(alt)}" src="{_data_uri(png)}">'
+
+
 def _findings(findings: list[Finding]) -> str:
     if not findings:
         return '<div class="ok">No problems found.</div>'
@@ -74,7 +84,9 @@ def render_page(
     findings: list[Finding],
     charts: list[str],
     sheets: list[Sheet],
+    sections: Sequence[tuple[str, str]] = (),
 ) -> str:
+    """``sections``: extra (title, inner HTML) parts shown after the distributions (e.g. identity quality)."""
     sheet_html = "\n".join(
         f"<h3>{html.escape(s.title)}</h3><p class='legend'>{html.escape(s.legend)}</p>"
         f'<img class="sheet" alt="{html.escape(s.title)}" src="{_data_uri(s.png)}">'
@@ -95,6 +107,7 @@ def render_page(
 <div class="charts">
 {"".join(charts)}
 </div>
+{"".join(f"<h2>{html.escape(t)}</h2>{body}" for t, body in sections)}
 <h2>Contact sheets</h2>
 {sheet_html}
 </body></html>

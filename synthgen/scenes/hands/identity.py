@@ -60,9 +60,15 @@ SHAPE_KEYS: tuple[str, ...] = (
 PRINCIPAL_CREASES: tuple[str, ...] = ("heart", "head", "life")
 PRINCIPAL_PROBABILITY = 0.99
 FOURTH_CREASE_PROBABILITY = 0.1  # the fate (longitudinal) line
-SECONDARY_COUNT: tuple[int, int] = (5, 14)
-SECONDARY_LENGTH: tuple[float, float] = (0.1, 0.5)  # fraction of the palm width
-MAX_VEIN_BRANCHES = 48
+# Secondary creases: hypothenar crease densities of 3.5 (men) to 5.7 (women) per cm^2 are reported (2 x 2 cm
+# counts on palmprints); over the ~60 cm^2 of a palm that is a few tens of visible minor creases.
+SECONDARY_COUNT: tuple[int, int] = (18, 36)
+SECONDARY_LENGTH: tuple[float, float] = (0.08, 0.4)  # fraction of the palm width
+# Fine wrinkles (tertiary creases): short, thin and faint; the texture between the lines at 256 px.
+FINE_COUNT: tuple[int, int] = (60, 120)
+FINE_LENGTH_MM: tuple[float, float] = (3.0, 10.0)
+MAX_VEIN_BRANCHES = 64
+PRINCIPAL_JITTER_SHARE = 1.0 / 3.0  # principal creases move a third as much as the soft ones between captures
 _PALM_WIDTH_MM = 82.0  # adult palm breadth at scale 0 (ANSUR-like men ~87, women ~77)
 _ROUND = 5
 
@@ -112,28 +118,33 @@ def _bent_control(palm: _Palm, p0: Any, p2: Any, along: float, bend: float) -> n
     return palm.to_uv(a + along * chord + bend * left)
 
 
+# Principal lines read 1-2 mm wide in palm photographs (the fold's floor and its shadowed walls); the width drawn
+# here is the Gaussian profile's 2 sigma, so the visible line is about 1.2 x that.
+_PRINCIPAL_LOOK = (1.0, 1.6)
+
+
 def _principal(rng: np.random.Generator, palm: _Palm, name: str, start: Point | None = None) -> dict[str, Any]:
     """One principal crease, control points drawn around its anatomical course (see the module docstring)."""
     if name == "heart":  # distal transverse crease: from the ulnar edge, curving up to between index and middle
         p0 = (_u(rng, 0.97, 1.0), _u(rng, 0.70, 0.80))
         p2 = (_u(rng, 0.20, 0.45), _u(rng, 0.86, 0.97))
         p1 = _bent_control(palm, p0, p2, _u(rng, 0.3, 0.5), _u(rng, 0.1, 0.22))
-        width, depth, dark, taper = (0.7, 1.2), (0.25, 0.5), (0.35, 0.6), (_u(rng, 0.0, 0.05), _u(rng, 0.1, 0.3))
+        width, depth, dark, taper = _PRINCIPAL_LOOK, (0.3, 0.6), (0.45, 0.75), (_u(rng, 0.0, 0.05), _u(rng, 0.1, 0.3))
     elif name == "head":  # proximal transverse crease: from the radial edge obliquely across the palm
         p0 = start if start is not None else (_u(rng, 0.0, 0.04), _u(rng, 0.62, 0.74))
         p2 = (_u(rng, 0.62, 0.95), _u(rng, 0.38, 0.60))
         p1 = _bent_control(palm, p0, p2, _u(rng, 0.4, 0.6), _u(rng, -0.04, 0.08))
-        width, depth, dark, taper = (0.7, 1.2), (0.25, 0.5), (0.35, 0.6), (_u(rng, 0.0, 0.05), _u(rng, 0.1, 0.3))
+        width, depth, dark, taper = _PRINCIPAL_LOOK, (0.3, 0.6), (0.45, 0.75), (_u(rng, 0.0, 0.05), _u(rng, 0.1, 0.3))
     elif name == "life":  # thenar crease: arcs round the thenar eminence from the radial edge to the wrist
         p0 = start if start is not None else (_u(rng, 0.0, 0.05), _u(rng, 0.60, 0.72))
         p2 = (_u(rng, 0.28, 0.50), _u(rng, 0.0, 0.08))
         p1 = (_u(rng, 0.38, 0.56), _u(rng, 0.36, 0.55))
-        width, depth, dark, taper = (0.8, 1.3), (0.3, 0.6), (0.4, 0.65), (_u(rng, 0.0, 0.05), _u(rng, 0.15, 0.35))
+        width, depth, dark, taper = (1.1, 1.8), (0.35, 0.7), (0.5, 0.8), (_u(rng, 0.0, 0.05), _u(rng, 0.15, 0.35))
     elif name == "fate":  # longitudinal crease from the wrist towards the middle finger
         p0 = (_u(rng, 0.40, 0.62), _u(rng, 0.0, 0.2))
         p2 = (_u(rng, 0.42, 0.60), _u(rng, 0.55, 0.85))
         p1 = _bent_control(palm, p0, p2, 0.5, _u(rng, -0.08, 0.08))
-        width, depth, dark, taper = (0.4, 0.8), (0.1, 0.3), (0.2, 0.4), (_u(rng, 0.1, 0.3), _u(rng, 0.1, 0.3))
+        width, depth, dark, taper = (0.6, 1.0), (0.15, 0.35), (0.3, 0.5), (_u(rng, 0.1, 0.3), _u(rng, 0.1, 0.3))
     else:
         raise ValueError(f"unknown principal crease {name!r}")
     pts = np.clip(np.array([p0, p1, p2], dtype=np.float64), 0.0, 1.0)
@@ -169,15 +180,41 @@ def _secondary(rng: np.random.Generator, palm: _Palm) -> dict[str, Any]:
         "name": "secondary",
         "kind": "secondary",
         "points": [_rv(p) for p in pts],
-        "width_mm": _r(_u(rng, 0.25, 0.6)),
-        "depth_mm": _r(_u(rng, 0.05, 0.2)),
-        "darkness": _r(_u(rng, 0.1, 0.35)),
+        "width_mm": _r(_u(rng, 0.4, 0.85)),
+        "depth_mm": _r(_u(rng, 0.08, 0.25)),
+        "darkness": _r(_u(rng, 0.22, 0.5)),
         "taper": [_r(_u(rng, 0.15, 0.45)), _r(_u(rng, 0.15, 0.45))],
     }
 
 
+def _fine(rng: np.random.Generator, palm: _Palm) -> dict[str, Any]:
+    """A fine wrinkle: 3-10 mm, nearly straight, thin and faint; oriented like the secondary creases nearby."""
+    centre = np.array([_u(rng, 0.03, 0.97), _u(rng, 0.03, 0.97)])
+    u, v = centre
+    if u > 0.6 and v < 0.68:
+        angle = math.radians(_u(rng, -35, 35))
+    elif u < 0.4 and v < 0.6:
+        angle = math.radians(_u(rng, 45, 135))
+    else:
+        angle = math.radians(_u(rng, 0, 180))
+    d = 0.5 * _u(rng, *FINE_LENGTH_MM) * np.array([math.cos(angle), math.sin(angle)])
+    c = palm.to_mm(centre)
+    p0, p2 = palm.to_uv(c - d), palm.to_uv(c + d)
+    p1 = _bent_control(palm, p0, p2, 0.5, _u(rng, -0.15, 0.15))
+    pts = np.clip(np.array([p0, p1, p2]), 0.0, 1.0)
+    return {
+        "name": "fine",
+        "kind": "fine",
+        "points": [_rv(p) for p in pts],
+        "width_mm": _r(_u(rng, 0.3, 0.5)),
+        "depth_mm": _r(_u(rng, 0.03, 0.08)),
+        "darkness": _r(_u(rng, 0.12, 0.26)),
+        "taper": [_r(_u(rng, 0.25, 0.5)), _r(_u(rng, 0.25, 0.5))],
+    }
+
+
 def _sample_creases(rng: np.random.Generator, palm: _Palm, darkness_scale: float) -> list[dict[str, Any]]:
-    """Principal creases (heart, head, life; p = 0.99 each), the fate line (p = 0.1), 5-14 secondary ones."""
+    """Principal creases (heart, head, life; p = 0.99 each), the fate line (p = 0.1), 18-36 secondary ones."""
     creases: list[dict[str, Any]] = []
     present = {n: bool(rng.uniform() < PRINCIPAL_PROBABILITY) for n in PRINCIPAL_CREASES}
     # Head and life lines share their radial origin in most palms; otherwise the life line starts lower.
@@ -199,22 +236,45 @@ def _sample_creases(rng: np.random.Generator, palm: _Palm, darkness_scale: float
     return creases
 
 
+def _sample_fine_wrinkles(rng: np.random.Generator, darkness_scale: float) -> dict[str, Any]:
+    """The fine wrinkles as a compact record (count and a seed); :func:`fine_wrinkle_creases` expands it."""
+    return {
+        "count": int(rng.integers(FINE_COUNT[0], FINE_COUNT[1] + 1)),
+        "seed": int(rng.integers(0, 2**62)),
+        "darkness_scale": _r(darkness_scale),
+    }
+
+
+def fine_wrinkle_creases(identity: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The identity's fine wrinkles as crease records (kind "fine"); the same list every time. They do not move
+    between captures (they are the skin's own texture), so a variation never touches them."""
+    record = identity.get("fine_wrinkles")
+    if not record:
+        return []
+    palm = _Palm(*identity["palm_size_mm"])
+    rng = np.random.default_rng(record["seed"])
+    creases = [_fine(rng, palm) for _ in range(record["count"])]
+    for c in creases:
+        c["darkness"] = _r(min(1.0, c["darkness"] * record["darkness_scale"]))
+    return creases
+
+
 # ------------------------------------------------------------------------------------------ veins
 
 
 def _sample_veins(rng: np.random.Generator, palm: _Palm, melanin: float) -> dict[str, Any]:
     """A subcutaneous vein tree grown from the wrist (mm space), as branches with tapering radius and depth.
 
-    Roots (3-5) enter at the wrist and climb towards the finger bases fanning outwards; each step (3 mm) turns a
-    little at random and relaxes towards the branch's heading; side branches split off with probability 0.07 per
-    step at 25-60 degrees, thinner (Murray-like radius 0.55-0.8 of the parent) and shallower. Branches end when
-    thinner than 0.3 mm or outside the palm.
+    Roots (4-7) enter at the wrist and climb towards the finger bases fanning outwards; each step (3 mm) turns a
+    little at random and relaxes towards the branch's heading; side branches split off with probability 0.1 per
+    step at 25-60 degrees (up to five generations), thinner (Murray-like radius 0.55-0.8 of the parent) and
+    shallower. Branches end when thinner than 0.3 mm or outside the palm.
     """
     step = 3.0
     w, length = palm.scale
     branches: list[dict[str, Any]] = []
     queue: deque[tuple[np.ndarray, float, float, float, int, int]] = deque()
-    n_roots = int(rng.integers(3, 6))
+    n_roots = int(rng.integers(4, 8))
     root_u = np.sort(rng.uniform(0.12, 0.88, n_roots))
     for u in root_u:
         heading = math.radians(90.0 - (u - 0.5) * _u(rng, 30.0, 70.0) + rng.normal(0.0, 8.0))
@@ -239,7 +299,7 @@ def _sample_veins(rng: np.random.Generator, palm: _Palm, melanin: float) -> dict
             pts.append((x, y))
             if not (-0.05 * w < x < 1.05 * w and -0.05 * length < y < 1.03 * length) or radius < 0.3:
                 break
-            if generation < 4 and len(branches) + len(queue) < MAX_VEIN_BRANCHES and splits[i] < 0.07:
+            if generation < 5 and len(branches) + len(queue) < MAX_VEIN_BRANCHES and splits[i] < 0.1:
                 side = 1.0 if rng.uniform() < 0.5 else -1.0
                 child_heading = angle + side * math.radians(_u(rng, 25.0, 60.0))
                 child_r = radius * _u(rng, 0.55, 0.8)
@@ -256,7 +316,7 @@ def _sample_veins(rng: np.random.Generator, palm: _Palm, melanin: float) -> dict
             }
         )
     # NIR vein contrast: subcutaneous fat and skin thickness vary per person; melanin attenuates a little at 850 nm.
-    contrast = _u(rng, 0.55, 1.0) * (1.0 - 0.3 * melanin)
+    contrast = _u(rng, 0.75, 1.0) * (1.0 - 0.3 * melanin)
     return {"contrast": _r(contrast), "branches": branches}
 
 
@@ -365,8 +425,8 @@ def sample_identity(job_seed: int, identity_id: int) -> dict[str, Any]:
     """The identity record of ``identity_id`` (plain JSON, see the module docstring); depends on nothing else."""
     rng = derive_rng(job_seed, Stream.IDENTITY, identity_id)
     # Sub-streams per part, so changing how one part is drawn never shifts the others.
-    # A sixth stream (added later) leaves the first five unchanged: SeedSequence children are numbered.
-    parts = dict(zip(("base", "skin", "creases", "veins", "looks", "detail"), rng.spawn(6), strict=True))
+    # A stream added later leaves the earlier ones unchanged: SeedSequence children are numbered.
+    parts = dict(zip(("base", "skin", "creases", "veins", "looks", "detail", "fine"), rng.spawn(7), strict=True))
     base = parts["base"]
     handedness = "left" if base.uniform() < 0.5 else "right"
     shape = {k: _r(np.clip(base.normal(0.0, 0.22), -0.5, 0.5)) for k in SHAPE_KEYS}
@@ -384,6 +444,7 @@ def sample_identity(job_seed: int, identity_id: int) -> dict[str, Any]:
         # Creases of darker skin read darker (pigmented crease floors): up to x1.4 for type VI.
         "creases": _sample_creases(parts["creases"], palm, 1.0 + 0.08 * (skin["fitzpatrick"] - 1)),
         "veins": _sample_veins(parts["veins"], palm, skin["melanin"]),
+        "fine_wrinkles": _sample_fine_wrinkles(parts["fine"], 1.0 + 0.08 * (skin["fitzpatrick"] - 1)),
         "nails": _sample_nails(parts["looks"], palm_albedo),
         "marks": _sample_marks(parts["looks"], palm_albedo),
         "detail": _sample_detail(parts["detail"], skin["fitzpatrick"]),
@@ -393,28 +454,31 @@ def sample_identity(job_seed: int, identity_id: int) -> dict[str, Any]:
 def sample_variation(identity: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
     """Per-sample changes for one render of ``identity`` (see the module docstring); ``identity`` is not modified.
 
-    Crease control points move by N(0, jitter) millimetres per axis, with ``jitter`` = 1.5-3% of the palm width
-    drawn per sample; line width and darkness scale by ~N(1, 0.1); moisture makes the skin glossier.
+    Only what changes in one person between captures: the soft (secondary) creases shift a little with skin stretch,
+    ``jitter_mm`` = 0.1-0.35 mm per control point and axis, the principal creases (anchored by the flexion folds
+    beneath them) a third of that; line width and darkness change by a few percent with moisture and blood
+    (``width_scale`` ~N(1, 0.05), ``darkness_scale`` ~N(1, 0.07)); moisture makes the skin glossier; the veins'
+    NIR contrast varies by +-10% with blood volume (warm or cold hands).
     """
     width, length = identity["palm_size_mm"]
-    jitter_frac = _u(rng, 0.015, 0.03)
-    jitter_mm = jitter_frac * width
+    jitter_mm = _u(rng, 0.1, 0.35)
     creases = []
-    for _ in identity["creases"]:
-        d_mm = np.clip(rng.normal(0.0, jitter_mm, (3, 2)), -2.5 * jitter_mm, 2.5 * jitter_mm)
+    for crease in identity["creases"]:
+        sigma = jitter_mm * (PRINCIPAL_JITTER_SHARE if crease["kind"] == "principal" else 1.0)
+        d_mm = np.clip(rng.normal(0.0, sigma, (3, 2)), -2.5 * sigma, 2.5 * sigma)
         offsets = d_mm / np.array([width, length])
         creases.append(
             {
                 "offsets": [_rv(o) for o in offsets],
-                "width_scale": _r(np.clip(rng.normal(1.0, 0.1), 0.75, 1.25)),
-                "darkness_scale": _r(np.clip(rng.normal(1.0, 0.12), 0.7, 1.3)),
+                "width_scale": _r(np.clip(rng.normal(1.0, 0.05), 0.88, 1.12)),
+                "darkness_scale": _r(np.clip(rng.normal(1.0, 0.07), 0.85, 1.15)),
             }
         )
     moisture = _u(rng, 0.0, 1.0)
     return {
         "creases": creases,
         "jitter_mm": _r(jitter_mm),
-        "vein_contrast_scale": _r(_u(rng, 0.85, 1.15)),
+        "vein_contrast_scale": _r(_u(rng, 0.9, 1.1)),
         "skin_state": {
             "moisture": _r(moisture),
             "roughness_offset": _r(-0.15 * moisture + rng.normal(0.0, 0.02)),

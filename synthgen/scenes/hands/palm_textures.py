@@ -28,13 +28,16 @@ from typing import Any
 import cv2
 import numpy as np
 
-from synthgen.scenes.hands.identity import bezier, varied_creases
+from synthgen.scenes.hands.identity import bezier, fine_wrinkle_creases, varied_creases
 
 MAP_NAMES: tuple[str, ...] = ("crease_darkening", "crease_height", "vein_nir", "marks", "marks_rgba")
 _LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
 _SHIFT = 4  # cv2 sub-pixel bits
 _VEIN_BLUR_BINS_MM = np.geomspace(0.5, 3.5, 7)  # veins are drawn into layers blurred by these sigmas
 _BLOOD_MUA_850_PER_MM = 0.43  # venous blood (S ~ 0.7) at 850 nm: 2.303 * eps * 150 g/l / 64500 g/mol
+# Diffusely scattered light crosses a vessel along a path several times its diameter (the differential pathlength
+# factor of tissue in the near infrared is ~4-6), which is why palm-vein sensors see veins as a dark network.
+_PATHLENGTH_FACTOR = 4.0
 
 
 def uv_to_pixel(uv: Any, size: int) -> np.ndarray:
@@ -134,9 +137,9 @@ def _render_line_profiles(seg: dict[str, np.ndarray], palm_mm: np.ndarray, size:
 def _render_creases(creases: Sequence[Mapping[str, Any]], palm_mm: np.ndarray, size: int) -> tuple[np.ndarray, ...]:
     dark = np.zeros((size, size), np.float32)
     height = np.zeros((size, size), np.float32)
-    # Principal and secondary creases in separate passes (max-combined), so a faint secondary crease next to a
-    # principal one never takes over the principal's pixels.
-    for kind in ("principal", "secondary"):
+    # Principal, secondary creases and fine wrinkles in separate passes (max-combined), so a faint crease next to
+    # a stronger one never takes over its pixels.
+    for kind in ("principal", "secondary", "fine"):
         group = [c for c in creases if c["kind"] == kind]
         d, h = _render_line_profiles(_crease_segments(group, palm_mm, size), palm_mm, size)
         np.maximum(dark, d, out=dark)
@@ -160,7 +163,8 @@ def _render_veins(veins: Mapping[str, Any], contrast: float, palm_mm: np.ndarray
         radius = br["radius_mm"][0] + f * (br["radius_mm"][1] - br["radius_mm"][0])
         depth = br["depth_mm"][0] + f * (br["depth_mm"][1] - br["depth_mm"][0])
         # Absorption across the vessel's diameter, and a mild loss of contrast with depth.
-        amp = contrast * (1.0 - np.exp(-2.0 * radius * _BLOOD_MUA_850_PER_MM)) * np.exp(-depth / 8.0)
+        absorbed = 1.0 - np.exp(-2.0 * radius * _BLOOD_MUA_850_PER_MM * _PATHLENGTH_FACTOR)
+        amp = contrast * absorbed * np.exp(-depth / 8.0)
         sigma = np.sqrt((0.5 * radius) ** 2 + (0.45 * depth) ** 2)
         which = np.clip(np.searchsorted(bins, sigma), 0, len(bins) - 1)
         xy = np.round(uv_to_pixel(pts, size) * k).astype(np.int64).tolist()
@@ -217,7 +221,7 @@ def render_palm_maps(
     if size < 16:
         raise ValueError(f"size must be >= 16, got {size}")
     palm_mm = np.asarray(identity["palm_size_mm"], dtype=np.float64)
-    creases = varied_creases(identity, variation)
+    creases = varied_creases(identity, variation) + fine_wrinkle_creases(identity)
     dark, height = _render_creases(creases, palm_mm, size)
     contrast = identity["veins"]["contrast"] * (variation["vein_contrast_scale"] if variation else 1.0)
     rgba = _render_marks(identity["marks"], palm_mm, size)
