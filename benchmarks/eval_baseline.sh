@@ -11,11 +11,11 @@ PY=.venv/bin/python
 $PY -m synthgen render --preset palm-scanner --set scene.identities=200 --set scene.samples_per_identity=5 \
     --set scene.attacks.source_resolution=128 --set scene.attacks.source_spp=8 \
     --resolution 96 --spp 8 --out "$OUT/palm200" --no-progress
-$PY -m synthgen render --preset products --num-renders 160 --resolution 128 --spp 8 --out "$OUT/products160" \
+$PY -m synthgen render --preset products --num-renders 48 --resolution 96 --spp 4 --out "$OUT/products48" \
     --set scene.max_products=10 --no-progress
 # Held-out identities: val + test (a fifth of the identities), so that TAR@FAR=1e-3 gets the 3,000 impostor pairs it
 # needs (rule of three).
 $PY -m synthgen eval "$OUT/palm200" --task palm-verification --test-splits val,test --size 48 --epochs 20 --scaling
 $PY -m synthgen eval "$OUT/palm200" --task pad --test-splits val,test --epochs 8 --loo-modalities both
 $PY -m synthgen eval "$OUT/palm200" --task keypoints --test-splits val,test --epochs 25
-$PY -m synthgen eval "$OUT/products160" --task detection --test-splits val,test --epochs 60
+$PY -m synthgen eval "$OUT/products48" --task detection --test-splits val,test --size 96 --epochs 150 --batch-size 16
