@@ -54,6 +54,7 @@ class SceneRenderer:
                 f"spec_version: this worker renders version {SPEC_SCHEMA_VERSION}, got {spec.get('spec_version')!r}"
             )
         started = time.perf_counter()
+        cpu_started = time.process_time()  # every thread of this process: Cycles' too
         builder = self._builder(spec["scene_type"])
         apply_render_settings(self.scene, spec["render"])
         builder.apply(spec)
@@ -75,7 +76,11 @@ class SceneRenderer:
             nir_started = time.perf_counter()
             result["nir"] = capture_nir(self.scene, builder, spec, self.scratch)
             render_s += time.perf_counter() - nir_started
-        result["timings"] = {"apply_s": applied - started - builder.render_s_in_apply, "render_s": render_s}
+        result["timings"] = {
+            "apply_s": applied - started - builder.render_s_in_apply,
+            "render_s": render_s,
+            "cpu_s": time.process_time() - cpu_started,  # CPU seconds of the whole sample (apply + renders)
+        }
         return result
 
 

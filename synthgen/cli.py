@@ -97,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="render overhead, naive baseline, augmentation, loading, memory")
     bench.add_argument("--quick", action="store_true", help="a few minutes on a CI-sized machine")
     bench.add_argument("--scratch", type=Path, help="keep the benchmark's datasets in this folder")
+    bench.add_argument("--quality", action="store_true", help="quality at cost: render settings per scene kind")
+    bench.add_argument("--size", type=int, default=128, help="--quality: image size in pixels")
+    bench.add_argument("--specs", type=int, default=2, help="--quality: specs per scene kind")
+    bench.add_argument("--reference-spp", type=int, default=512, help="--quality: samples of the reference")
+    bench.add_argument("--kinds", help="--quality: comma-separated scene kinds (default: all)")
+    bench.add_argument("--candidates", help="--quality: comma-separated settings to try (default: all)")
     return parser
 
 
@@ -173,6 +179,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.quality:
+        from synthgen.bench.quality_cli import main as run_quality
+
+        return run_quality(args.size, args.specs, args.reference_spp, args.kinds, args.candidates)
     from synthgen.bench.suite import main as run_bench
 
     run_bench(quick=args.quick, scratch=args.scratch)
