@@ -24,6 +24,7 @@ import bpy
 from blender_scenes.builder import SceneBuilder
 from blender_scenes.common.render_setup import apply_render_settings, capture_nir, configure_engine, render_to_arrays
 from blender_scenes.common.stage import Stage
+from blender_scenes.devices import use_device
 from blender_scenes.registry import builder_class
 from synthgen.scenes.common.spec_header import SPEC_SCHEMA_VERSION
 
@@ -33,10 +34,11 @@ log = logging.getLogger("blender_scenes.worker")
 class SceneRenderer:
     """One Blender scene per worker process; each scene kind's builder is made once and changed per spec."""
 
-    def __init__(self, threads: int, scratch: Path) -> None:
+    def __init__(self, threads: int, scratch: Path, device_type: str = "CPU", gpu_index: int | None = None) -> None:
         bpy.ops.wm.read_factory_settings(use_empty=True)
         self.scene = bpy.context.scene
         configure_engine(self.scene, threads)
+        self.device = use_device(self.scene, device_type, gpu_index)
         self.stage = Stage(self.scene)
         self.builders: dict[str, SceneBuilder] = {}
         self.scratch = scratch
@@ -84,11 +86,18 @@ class SceneRenderer:
         return result
 
 
-def serve(conn_in: Connection, conn_out: Connection, threads: int) -> None:
+def serve(
+    conn_in: Connection, conn_out: Connection, threads: int, device_type: str = "CPU", gpu_index: int | None = None
+) -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="synthgen-worker-") as scratch:
-        renderer = SceneRenderer(threads, Path(scratch))
-        conn_out.send(("ready", {"startup_s": time.perf_counter() - started, "blender": bpy.app.version_string}))
+        renderer = SceneRenderer(threads, Path(scratch), device_type, gpu_index)
+        ready = {
+            "startup_s": time.perf_counter() - started,
+            "blender": bpy.app.version_string,
+            "device": renderer.device,
+        }
+        conn_out.send(("ready", ready))
         while True:
             try:
                 message = conn_in.recv()
@@ -109,9 +118,12 @@ def main() -> None:
     parser.add_argument("--fd-in", type=int, required=True)
     parser.add_argument("--fd-out", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="CPU", help="CPU or a Cycles GPU type (CUDA, OPTIX, HIP, ONEAPI, METAL)")
+    parser.add_argument("--gpu-index", type=int, default=None, help="which GPU of that type (default: all)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
-    serve(Connection(args.fd_in, writable=False), Connection(args.fd_out, readable=False), args.threads)
+    conn_in, conn_out = Connection(args.fd_in, writable=False), Connection(args.fd_out, readable=False)
+    serve(conn_in, conn_out, args.threads, args.device, args.gpu_index)
 
 
 if __name__ == "__main__":

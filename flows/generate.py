@@ -27,6 +27,7 @@ from flows.task_runners import choose_task_runner
 from synthgen.config import JobConfig, flag_overrides, load_config
 from synthgen.dataset.folder import DatasetWriter
 from synthgen.errors import DatasetInvalid, RenderFailed, UsageError
+from synthgen.pipeline.devices import resolve_device
 from synthgen.pipeline.job import ShardPlan, finish_dataset, plan_shards
 
 DATE_PLACEHOLDER = "{date}"  # in `out`: replaced by the run's scheduled date, e.g. outputs/tabletop-{date}
@@ -133,6 +134,7 @@ def generate_dataset(
     started = time.perf_counter()
     job = job_config(preset, config, out, num_renders, variants, augment, seed, resolution, spp, workers)
     choose_task_runner(task_runner, job, dask_address, dask_workers)  # bad runner settings fail before any work
+    resolve_device(job.render.device)  # an unavailable GPU fails here, before the folder is touched
     dataset = DatasetWriter(job, overwrite=overwrite).open()  # folder checks and the lock, before any work
     try:
         plans = plan_shards(job)

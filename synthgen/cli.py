@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _render(args: argparse.Namespace) -> int:
     from synthgen.config import flag_overrides, load_config
     from synthgen.dataset.folder import DatasetWriter
+    from synthgen.pipeline.devices import resolve_device
     from synthgen.pipeline.job import run_job
 
     overrides = flag_overrides(
@@ -119,6 +120,7 @@ def _render(args: argparse.Namespace) -> int:
     config = load_config(args.preset, args.config, overrides)
     if args.preset is None and args.config is None and args.out is None:
         raise UsageError("render: give --preset NAME or --config FILE (or at least --out DIR)")
+    resolve_device(config.render.device)  # an unavailable GPU is a usage error before the folder is touched
     dataset = DatasetWriter(config, overwrite=args.overwrite).open()  # folder checks come before any work
     log.info(
         "rendering %d renders x %d rows at %dx%d, %d spp, %d worker(s) into %s",

@@ -1,4 +1,4 @@
-"""Cycles (CPU) settings, the passes synthgen reads, and reading them back as arrays."""
+"""Cycles settings, the passes synthgen reads, and reading them back as arrays."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ BACKGROUND_DEPTH = 1e9  # Cycles writes about 1e10 where a ray hits nothing
 
 def configure_engine(scene: bpy.types.Scene, threads: int) -> None:
     scene.render.engine = "CYCLES"
-    scene.cycles.device = "CPU"
+    scene.cycles.device = "CPU"  # blender_scenes.devices.use_device may point it at a GPU
     scene.render.threads_mode = "FIXED"
     scene.render.threads = max(1, threads)
     scene.render.resolution_percentage = 100

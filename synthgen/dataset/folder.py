@@ -25,6 +25,7 @@ from synthgen.dataset.schema import SCHEMA_VERSION
 from synthgen.dataset.shard_writer import TEMP_PREFIX, ShardRecord
 from synthgen.dataset.storage import DatasetStore
 from synthgen.errors import UsageError
+from synthgen.pipeline.devices import resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -214,5 +215,6 @@ class DatasetWriter:
             "num_shards": len(shards),
             "shards": shards,
             "config": config.model_dump(mode="json"),
+            "render_device": resolve_device(config.render.device).record(),  # what render.device resolved to
         }
         self.store.write_atomic(MANIFEST_NAME, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode())
