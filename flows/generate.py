@@ -134,8 +134,11 @@ def generate_dataset(
     started = time.perf_counter()
     job = job_config(preset, config, out, num_renders, variants, augment, seed, resolution, spp, workers)
     choose_task_runner(task_runner, job, dask_address, dask_workers)  # bad runner settings fail before any work
-    resolve_device(job.render.device)  # an unavailable GPU fails here, before the folder is touched
+    # An unavailable GPU fails here, before any work; on a Dask cluster each worker resolves its own device.
+    device = None if dask_address else resolve_device(job.render.device).record()
     dataset = DatasetWriter(job, overwrite=overwrite).open()  # folder checks and the lock, before any work
+    dataset.render_device = device or {"requested": job.render.device, "type": "resolved on each Dask worker"}
+    logger.info("render device: %s", dataset.render_device)
     try:
         plans = plan_shards(job)
         todo = [plan for plan in plans if plan.name not in dataset.shards]

@@ -120,17 +120,20 @@ def _render(args: argparse.Namespace) -> int:
     config = load_config(args.preset, args.config, overrides)
     if args.preset is None and args.config is None and args.out is None:
         raise UsageError("render: give --preset NAME or --config FILE (or at least --out DIR)")
-    resolve_device(config.render.device)  # an unavailable GPU is a usage error before the folder is touched
+    device = resolve_device(config.render.device)  # an unavailable GPU is a usage error before any work
     dataset = DatasetWriter(config, overwrite=args.overwrite).open()  # folder checks come before any work
+    dataset.render_device = device.record()
     log.info(
-        "rendering %d renders x %d rows at %dx%d, %d spp, %d worker(s) into %s",
+        "rendering %d renders x %d rows at %dx%d, %d spp, %s into %s; render device %s",
         config.num_renders,
         1 + config.variants,
         *config.resolution,
         config.render.spp,
-        config.workers,
+        f"{len(device.gpus) * config.render.workers_per_gpu} GPU worker(s)" if device.is_gpu
+        else f"{config.workers} worker(s)",
         config.out,
-    )
+        device.describe(),
+    )  # fmt: skip
     columns = (
         TextColumn("[bold]render"),
         BarColumn(),

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from synthgen.config import load_config
+from synthgen.dataset.folder import read_manifest
 from synthgen.errors import UsageError
 from synthgen.pipeline.devices import choose_device, probe_cycles_gpus, resolve_device
 from synthgen.pipeline.render_pool import RenderWorker
@@ -120,3 +121,9 @@ def test_an_unavailable_gpu_is_one_line_exit_2_before_any_work(tmp_path: Path) -
     assert not out.exists()
     bad = run_cli("render", "--preset", "smoke", "--out", str(out), "--set", "render.device=vulkan")
     assert bad.returncode == 2 and "render.device" in bad.stderr and not out.exists()
+
+
+@pytest.mark.blender
+def test_the_manifest_records_the_device_it_rendered_on(rendered_dataset: Path) -> None:
+    manifest = read_manifest(rendered_dataset)
+    assert manifest["render_device"] == {"requested": "auto", "type": "CPU", "gpus": []}

@@ -12,6 +12,7 @@ counted in the attack's own figures; the ``source`` kind measures the source cap
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -205,7 +206,8 @@ def run_quality(settings: QualitySettings) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="synthgen-quality-") as logs:
         for kind in settings.kinds:
             kinds.append(bench_kind(kind, settings, Path(logs)))
-            log.info("quality: %s done", kind)
+            # Each kind's figures as they come: a long run stopped half-way keeps what it measured.
+            log.info("quality: %s done %s", kind, json.dumps(kinds[-1]))
     return {
         "benchmark": "quality",
         "size": settings.size,

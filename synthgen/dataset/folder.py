@@ -25,7 +25,6 @@ from synthgen.dataset.schema import SCHEMA_VERSION
 from synthgen.dataset.shard_writer import TEMP_PREFIX, ShardRecord
 from synthgen.dataset.storage import DatasetStore
 from synthgen.errors import UsageError
-from synthgen.pipeline.devices import resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +83,8 @@ class DatasetWriter:
         self.data_dir: Path | None = self.root / DATA_DIR_NAME if self.root else None
         self.overwrite = overwrite
         self.shards: dict[str, ShardRecord] = {}
+        # What render.device resolved to (synthgen.pipeline.devices), set by whoever renders into the dataset.
+        self.render_device: dict[str, Any] | None = None
         self._lock: DatasetLock | None = None
         self._manifest_lock = threading.RLock()
 
@@ -215,6 +216,6 @@ class DatasetWriter:
             "num_shards": len(shards),
             "shards": shards,
             "config": config.model_dump(mode="json"),
-            "render_device": resolve_device(config.render.device).record(),  # what render.device resolved to
+            "render_device": self.render_device or {"requested": config.render.device},
         }
         self.store.write_atomic(MANIFEST_NAME, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode())

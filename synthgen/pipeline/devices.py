@@ -39,6 +39,10 @@ class RenderDevice:
     def is_gpu(self) -> bool:
         return self.type != "CPU"
 
+    def describe(self) -> str:
+        """One line for the log: ``CUDA (NVIDIA A10, NVIDIA A10, auto: Cycles lists 2 CUDA GPU(s))``."""
+        return f"{self.type} ({', '.join((*self.gpus, self.reason))})"
+
     def record(self) -> dict[str, object]:
         """What the manifest says about it."""
         return {"requested": self.requested, "type": self.type, "gpus": list(self.gpus)}
@@ -85,13 +89,12 @@ def choose_device(requested: str, listed: dict[str, tuple[str, ...]]) -> RenderD
 
 @functools.cache
 def resolve_device(requested: str) -> RenderDevice:
-    """``render.device`` resolved (once per process; logged once)."""
+    """``render.device`` resolved (once per process; the caller says it in its log)."""
     if requested == "cpu":
         device = choose_device(requested, {})
     elif requested == "auto" and linux_without_gpu_nodes():
         device = RenderDevice(requested, "CPU", reason="auto: no GPU device nodes on this machine")
     else:
         device = choose_device(requested, probe_cycles_gpus())
-    gpus = f" ({', '.join(device.gpus)})" if device.gpus else ""
-    log.info("render device: %s%s (%s)", device.type, gpus, device.reason)
+    log.debug("render device: %s", device.describe())
     return device

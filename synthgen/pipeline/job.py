@@ -182,6 +182,7 @@ def run_job(
     """
     started = time.perf_counter()
     dataset = dataset or DatasetWriter(config, overwrite).open()
+    dataset.render_device = dataset.render_device or resolve_device(config.render.device).record()
     try:
         plans = plan_shards(config)
         todo = [plan for plan in plans if plan.name not in dataset.shards]
