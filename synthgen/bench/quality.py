@@ -85,6 +85,9 @@ CANDIDATES: tuple[Candidate, ...] = (
     Candidate("cheap+spp/2+balanced", CHEAP | {"denoiser_quality": "BALANCED"}, spp_scale=0.5),
     Candidate("cheap+spp*3/8", CHEAP, spp_scale=0.375),
     Candidate("cheap+spp/2+nir/4", CHEAP, spp_scale=0.5, nir_spp_scale=0.25),
+    # What the palm-scanner and hands presets now use (no persistent data: it breaks exact reproduction).
+    Candidate("no-tree+spp*3/8", {"light_tree": False}, spp_scale=0.375),
+    Candidate("no-tree+spp/2+balanced", {"light_tree": False, "denoiser_quality": "BALANCED"}, spp_scale=0.5),
 )
 
 
