@@ -22,7 +22,13 @@ from typing import Any
 import bpy
 
 from blender_scenes.builder import SceneBuilder
-from blender_scenes.common.render_setup import apply_render_settings, capture_nir, configure_engine, render_to_arrays
+from blender_scenes.common.render_setup import (
+    apply_render_settings,
+    capture_nir,
+    configure_engine,
+    render_to_arrays,
+    start_fresh_renders,
+)
 from blender_scenes.common.stage import Stage
 from blender_scenes.devices import use_device
 from blender_scenes.registry import builder_class
@@ -62,6 +68,7 @@ class SceneRenderer:
         builder.apply(spec)
         bpy.context.view_layer.update()
         applied = time.perf_counter()
+        start_fresh_renders(self.scene, spec["render"].get("persistent_data", False))
         passes = render_to_arrays(self.scene, self.scratch)
         # A builder may render inside apply() (an attack's source capture): that is Cycles time too.
         render_s = time.perf_counter() - applied + builder.render_s_in_apply

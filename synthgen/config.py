@@ -75,8 +75,8 @@ class RenderSettings(StrictModel):
     light_tree: bool = Field(True, description="Cycles' light tree for many-light sampling")
     scrambling_distance: float = Field(1.0, ge=0, le=1, description="1 = off; lower correlates pixel samples")
     persistent_data: bool = Field(
-        False, description="Cycles keeps scene data between renders: 5-10% faster, but a sample's pixels then depend "
-        "on the worker's earlier renders (no exact reproduction from the spec)"
+        False, description="Cycles keeps the scene between the renders of one sample (RGB -> NIR, a source "
+        "capture); dropped before each sample, so pixels still reproduce from the spec"
     )  # fmt: skip
     nir: NirRenderSettings = NirRenderSettings()
     view_transform: Literal["AgX", "Standard", "Filmic", "Khronos PBR Neutral"] = "AgX"
@@ -191,6 +191,7 @@ class JobConfig(StrictModel):
             data.pop(key)
         for key in (
             "threads", "batch_size", "timeout_s", "retries", "max_renders_per_worker", "device", "workers_per_gpu",
+            "persistent_data",
         ):  # fmt: skip
             data["render"].pop(key)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()

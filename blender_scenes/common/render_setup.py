@@ -77,7 +77,6 @@ def apply_cycles_settings(scene: bpy.types.Scene, render: dict[str, Any]) -> Non
     cycles.use_light_tree = render["light_tree"]
     cycles.auto_scrambling_distance = False
     cycles.scrambling_distance = render["scrambling_distance"]
-    scene.render.use_persistent_data = render["persistent_data"]
 
 
 def _apply_light_paths(cycles: Any, render: dict[str, Any]) -> None:
@@ -95,6 +94,14 @@ def _apply_denoiser(cycles: Any, render: dict[str, Any]) -> None:
     cycles.denoising_prefilter = render["denoiser_prefilter"]
     cycles.denoising_input_passes = render["denoiser_input"]
     cycles.denoising_quality = render["denoiser_quality"]
+
+
+def start_fresh_renders(scene: bpy.types.Scene, keep_between: bool) -> None:
+    """Before the first render of a sample (or of a source capture): drops whatever Cycles kept from earlier
+    renders (turning persistent data off frees it), then keeps the scene data for this sample's later renders
+    (the NIR capture) if ``keep_between``. So a sample's pixels never depend on what its worker rendered before."""
+    scene.render.use_persistent_data = False
+    scene.render.use_persistent_data = keep_between
 
 
 def render_to_arrays(scene: bpy.types.Scene, scratch: Path) -> dict[str, np.ndarray]:

@@ -88,6 +88,8 @@ CANDIDATES: tuple[Candidate, ...] = (
     # What the palm-scanner and hands presets now use (no persistent data: it breaks exact reproduction).
     Candidate("no-tree+spp*3/8", {"light_tree": False}, spp_scale=0.375),
     Candidate("no-tree+spp/2+balanced", {"light_tree": False, "denoiser_quality": "BALANCED"}, spp_scale=0.5),
+    Candidate("no-tree+spp/4", {"light_tree": False}, spp_scale=0.25),
+    Candidate("cheap+spp*3/8 (v2)", CHEAP, spp_scale=0.375),  # persistent data within a sample only
 )
 
 
