@@ -22,8 +22,15 @@ from typing import Any
 import bpy
 
 from blender_scenes.builder import SceneBuilder
-from blender_scenes.common.render_setup import apply_render_settings, capture_nir, configure_engine, render_to_arrays
+from blender_scenes.common.render_setup import (
+    apply_render_settings,
+    capture_nir,
+    configure_engine,
+    render_to_arrays,
+    start_fresh_renders,
+)
 from blender_scenes.common.stage import Stage
+from blender_scenes.devices import use_device
 from blender_scenes.registry import builder_class
 from synthgen.scenes.common.spec_header import SPEC_SCHEMA_VERSION
 
@@ -33,10 +40,11 @@ log = logging.getLogger("blender_scenes.worker")
 class SceneRenderer:
     """One Blender scene per worker process; each scene kind's builder is made once and changed per spec."""
 
-    def __init__(self, threads: int, scratch: Path) -> None:
+    def __init__(self, threads: int, scratch: Path, device_type: str = "CPU", gpu_index: int | None = None) -> None:
         bpy.ops.wm.read_factory_settings(use_empty=True)
         self.scene = bpy.context.scene
         configure_engine(self.scene, threads)
+        self.device = use_device(self.scene, device_type, gpu_index)
         self.stage = Stage(self.scene)
         self.builders: dict[str, SceneBuilder] = {}
         self.scratch = scratch
@@ -54,11 +62,13 @@ class SceneRenderer:
                 f"spec_version: this worker renders version {SPEC_SCHEMA_VERSION}, got {spec.get('spec_version')!r}"
             )
         started = time.perf_counter()
+        cpu_started = time.process_time()  # every thread of this process: Cycles' too
         builder = self._builder(spec["scene_type"])
         apply_render_settings(self.scene, spec["render"])
         builder.apply(spec)
         bpy.context.view_layer.update()
         applied = time.perf_counter()
+        start_fresh_renders(self.scene, spec["render"].get("persistent_data", False))
         passes = render_to_arrays(self.scene, self.scratch)
         # A builder may render inside apply() (an attack's source capture): that is Cycles time too.
         render_s = time.perf_counter() - applied + builder.render_s_in_apply
@@ -75,15 +85,26 @@ class SceneRenderer:
             nir_started = time.perf_counter()
             result["nir"] = capture_nir(self.scene, builder, spec, self.scratch)
             render_s += time.perf_counter() - nir_started
-        result["timings"] = {"apply_s": applied - started - builder.render_s_in_apply, "render_s": render_s}
+        result["timings"] = {
+            "apply_s": applied - started - builder.render_s_in_apply,
+            "render_s": render_s,
+            "cpu_s": time.process_time() - cpu_started,  # CPU seconds of the whole sample (apply + renders)
+        }
         return result
 
 
-def serve(conn_in: Connection, conn_out: Connection, threads: int) -> None:
+def serve(
+    conn_in: Connection, conn_out: Connection, threads: int, device_type: str = "CPU", gpu_index: int | None = None
+) -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="synthgen-worker-") as scratch:
-        renderer = SceneRenderer(threads, Path(scratch))
-        conn_out.send(("ready", {"startup_s": time.perf_counter() - started, "blender": bpy.app.version_string}))
+        renderer = SceneRenderer(threads, Path(scratch), device_type, gpu_index)
+        ready = {
+            "startup_s": time.perf_counter() - started,
+            "blender": bpy.app.version_string,
+            "device": renderer.device,
+        }
+        conn_out.send(("ready", ready))
         while True:
             try:
                 message = conn_in.recv()
@@ -104,9 +125,12 @@ def main() -> None:
     parser.add_argument("--fd-in", type=int, required=True)
     parser.add_argument("--fd-out", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--device", default="CPU", help="CPU or a Cycles GPU type (CUDA, OPTIX, HIP, ONEAPI, METAL)")
+    parser.add_argument("--gpu-index", type=int, default=None, help="which GPU of that type (default: all)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
-    serve(Connection(args.fd_in, writable=False), Connection(args.fd_out, readable=False), args.threads)
+    conn_in, conn_out = Connection(args.fd_in, writable=False), Connection(args.fd_out, readable=False)
+    serve(conn_in, conn_out, args.threads, args.device, args.gpu_index)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from flows.task_runners import choose_task_runner
 from synthgen.config import JobConfig, flag_overrides, load_config
 from synthgen.dataset.folder import DatasetWriter
 from synthgen.errors import DatasetInvalid, RenderFailed, UsageError
+from synthgen.pipeline.devices import resolve_device
 from synthgen.pipeline.job import ShardPlan, finish_dataset, plan_shards
 
 DATE_PLACEHOLDER = "{date}"  # in `out`: replaced by the run's scheduled date, e.g. outputs/tabletop-{date}
@@ -135,7 +136,11 @@ def generate_dataset(
     started = time.perf_counter()
     job = job_config(preset, config, out, num_renders, variants, augment, seed, resolution, spp, workers)
     choose_task_runner(task_runner, job, dask_address, dask_workers)  # bad runner settings fail before any work
+    # An unavailable GPU fails here, before any work; on a Dask cluster each worker resolves its own device.
+    device = None if dask_address else resolve_device(job.render.device).record()
     dataset = DatasetWriter(job, overwrite=overwrite).open()  # folder checks and the lock, before any work
+    dataset.render_device = device or {"requested": job.render.device, "type": "resolved on each Dask worker"}
+    logger.info("render device: %s", dataset.render_device)
     try:
         plans = plan_shards(job)
         todo = [plan for plan in plans if plan.name not in dataset.shards]

@@ -105,12 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="render overhead, naive baseline, augmentation, loading, memory")
     bench.add_argument("--quick", action="store_true", help="a few minutes on a CI-sized machine")
     bench.add_argument("--scratch", type=Path, help="keep the benchmark's datasets in this folder")
+    bench.add_argument("--quality", action="store_true", help="quality at cost: render settings per scene kind")
+    bench.add_argument("--size", type=int, default=128, help="--quality: image size in pixels")
+    bench.add_argument("--specs", type=int, default=2, help="--quality: specs per scene kind")
+    bench.add_argument("--reference-spp", type=int, default=512, help="--quality: samples of the reference")
+    bench.add_argument("--kinds", help="--quality: comma-separated scene kinds (default: all)")
+    bench.add_argument("--candidates", help="--quality: comma-separated settings to try (default: all)")
     return parser
 
 
 def _render(args: argparse.Namespace) -> int:
     from synthgen.config import flag_overrides, load_config
     from synthgen.dataset.folder import DatasetWriter
+    from synthgen.pipeline.devices import resolve_device
     from synthgen.pipeline.job import run_job
 
     overrides = flag_overrides(
@@ -121,16 +128,20 @@ def _render(args: argparse.Namespace) -> int:
     config = load_config(args.preset, args.config, overrides)
     if args.preset is None and args.config is None and args.out is None:
         raise UsageError("render: give --preset NAME or --config FILE (or at least --out DIR)")
+    device = resolve_device(config.render.device)  # an unavailable GPU is a usage error before any work
     dataset = DatasetWriter(config, overwrite=args.overwrite).open()  # folder checks come before any work
+    dataset.render_device = device.record()
     log.info(
-        "rendering %d renders x %d rows at %dx%d, %d spp, %d worker(s) into %s",
+        "rendering %d renders x %d rows at %dx%d, %d spp, %s into %s; render device %s",
         config.num_renders,
         1 + config.variants,
         *config.resolution,
         config.render.spp,
-        config.workers,
+        f"{len(device.gpus) * config.render.workers_per_gpu} GPU worker(s)" if device.is_gpu
+        else f"{config.workers} worker(s)",
         config.out,
-    )
+        device.describe(),
+    )  # fmt: skip
     columns = (
         TextColumn("[bold]render"),
         BarColumn(),
@@ -181,6 +192,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    if args.quality:
+        from synthgen.bench.quality_cli import main as run_quality
+
+        return run_quality(args.size, args.specs, args.reference_spp, args.kinds, args.candidates)
     from synthgen.bench.suite import main as run_bench
 
     run_bench(quick=args.quick, scratch=args.scratch)

@@ -29,15 +29,59 @@ MIN_RESOLUTION = 16
 MAX_RESOLUTION = 8192
 
 
+RenderDevice = Literal["auto", "cpu", "cuda", "optix", "hip", "oneapi", "metal"]
+DenoiserPrefilter = Literal["NONE", "FAST", "ACCURATE"]
+DenoiserInput = Literal["RGB", "RGB_ALBEDO", "RGB_ALBEDO_NORMAL"]
+DenoiserQuality = Literal["HIGH", "BALANCED", "FAST"]
+
+
+class NirRenderSettings(StrictModel):
+    """Render settings of the near-infrared capture where they differ from the RGB image's (None = the same).
+    Its sample count is ``scene.nir.spp_share`` of ``render.spp``."""
+
+    adaptive_threshold: float | None = Field(None, gt=0, le=1)
+    denoise: bool | None = None
+    denoiser_prefilter: DenoiserPrefilter | None = None
+    max_bounces: int | None = Field(None, ge=0, le=64)
+    diffuse_bounces: int | None = Field(None, ge=0, le=64)
+    glossy_bounces: int | None = Field(None, ge=0, le=64)
+
+    def spec(self) -> dict[str, Any]:
+        return {key: value for key, value in self.model_dump().items() if value is not None}
+
+
 class RenderSettings(StrictModel):
-    """How Cycles renders (CPU) and how render workers are run."""
+    """How Cycles renders and how render workers are run."""
 
     spp: int = Field(32, ge=1, le=4096, description="Cycles samples per pixel")
     adaptive_sampling: bool = True
     adaptive_threshold: float = Field(0.02, gt=0, le=1)
+    adaptive_min_samples: int = Field(0, ge=0, le=4096, description="0 = Cycles' automatic minimum")
     denoise: bool = Field(True, description="OpenImageDenoise on the combined pass")
+    denoiser_prefilter: DenoiserPrefilter = Field("ACCURATE", description="how the albedo/normal guides are cleaned")
+    denoiser_input: DenoiserInput = Field("RGB_ALBEDO_NORMAL", description="the passes the denoiser is guided by")
+    denoiser_quality: DenoiserQuality = "HIGH"
+    # Light paths: Cycles ends a path at max_bounces or at its ray type's own limit, whichever comes first.
     max_bounces: int = Field(6, ge=0, le=64)
+    diffuse_bounces: int = Field(4, ge=0, le=64)
+    glossy_bounces: int = Field(4, ge=0, le=64)
+    transmission_bounces: int = Field(12, ge=0, le=64)
+    volume_bounces: int = Field(0, ge=0, le=64)
+    transparent_bounces: int = Field(8, ge=0, le=64)
+    clamp_direct: float = Field(0.0, ge=0, description="clamp of direct light samples; 0 = off")
+    clamp_indirect: float = Field(10.0, ge=0, description="clamp of indirect light samples; 0 = off")
+    caustics: bool = Field(True, description="reflective and refractive caustics")
+    filter_glossy: float = Field(1.0, ge=0, le=10, description="blur of glossy after a diffuse bounce (less noise)")
+    light_tree: bool = Field(True, description="Cycles' light tree for many-light sampling")
+    scrambling_distance: float = Field(1.0, ge=0, le=1, description="1 = off; lower correlates pixel samples")
+    persistent_data: bool = Field(
+        False, description="Cycles keeps the scene between the renders of one sample (RGB -> NIR, a source "
+        "capture); dropped before each sample, so pixels still reproduce from the spec"
+    )  # fmt: skip
+    nir: NirRenderSettings = NirRenderSettings()
     view_transform: Literal["AgX", "Standard", "Filmic", "Khronos PBR Neutral"] = "AgX"
+    device: RenderDevice = Field("auto", description="auto: a GPU if Cycles lists one, else the CPU")
+    workers_per_gpu: int = Field(1, ge=1, le=16, description="render workers per GPU (GPU devices only)")
     threads: int = Field(0, ge=0, description="Cycles threads per worker; 0 = cores / workers")
     batch_size: int = Field(4, ge=1, le=1000, description="specs sent to a worker at a time")
     timeout_s: float = Field(300.0, gt=0, description="a render slower than this kills its worker")
@@ -145,7 +189,10 @@ class JobConfig(StrictModel):
         data = self.model_dump(mode="json")
         for key in ("out", "workers", "preset"):
             data.pop(key)
-        for key in ("threads", "batch_size", "timeout_s", "retries", "max_renders_per_worker"):
+        for key in (
+            "threads", "batch_size", "timeout_s", "retries", "max_renders_per_worker", "device", "workers_per_gpu",
+            "persistent_data",
+        ):  # fmt: skip
             data["render"].pop(key)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()[:16]

@@ -83,6 +83,8 @@ class DatasetWriter:
         self.data_dir: Path | None = self.root / DATA_DIR_NAME if self.root else None
         self.overwrite = overwrite
         self.shards: dict[str, ShardRecord] = {}
+        # What render.device resolved to (synthgen.pipeline.devices), set by whoever renders into the dataset.
+        self.render_device: dict[str, Any] | None = None
         self._lock: DatasetLock | None = None
         self._manifest_lock = threading.RLock()
 
@@ -214,5 +216,6 @@ class DatasetWriter:
             "num_shards": len(shards),
             "shards": shards,
             "config": config.model_dump(mode="json"),
+            "render_device": self.render_device or {"requested": config.render.device},
         }
         self.store.write_atomic(MANIFEST_NAME, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode())

@@ -25,6 +25,7 @@ from synthgen.dataset.card import write_dataset_card_or_warn
 from synthgen.dataset.folder import DATA_DIR_NAME, DatasetWriter, shard_name
 from synthgen.dataset.shard_writer import ShardRecord, write_shard
 from synthgen.dataset.storage import DatasetStore
+from synthgen.pipeline.devices import resolve_device
 from synthgen.pipeline.render_pool import RenderPool
 from synthgen.pipeline.rows import rows_for_render
 from synthgen.pipeline.specs import sample_spec
@@ -78,14 +79,21 @@ def prepare_assets(config: JobConfig) -> None:
 
 
 def make_pool(config: JobConfig, workers: int | None = None, threads: int | None = None) -> RenderPool:
-    """A pool of ``workers`` (default ``config.workers``) Blender processes with ``threads`` Cycles threads each
-    (default ``render.threads``, or the cores shared among ``config.workers``)."""
+    """A pool of ``workers`` Blender processes with ``threads`` Cycles threads each (default ``render.threads``, or
+    the cores shared among the workers). Workers default to ``config.workers`` on the CPU and to one per GPU
+    (``render.workers_per_gpu``) on a GPU device."""
     prepare_assets(config)
     settings = config.render
-    threads = threads or settings.threads or max(1, (os.cpu_count() or 1) // config.workers)
+    device = resolve_device(settings.device)
+    if device.is_gpu:  # one worker per GPU by default (render.workers_per_gpu), the CPU threads shared out
+        workers = workers or len(device.gpus) * settings.workers_per_gpu
+    workers = workers or config.workers
+    threads = threads or settings.threads or max(1, (os.cpu_count() or 1) // workers)
     return RenderPool(
-        workers=workers or config.workers,
+        workers=workers,
         threads_per_worker=threads,
+        device_type=device.type,
+        gpus=len(device.gpus),
         batch_size=settings.batch_size,
         timeout_s=settings.timeout_s,
         retries=settings.retries,
@@ -174,6 +182,7 @@ def run_job(
     """
     started = time.perf_counter()
     dataset = dataset or DatasetWriter(config, overwrite).open()
+    dataset.render_device = dataset.render_device or resolve_device(config.render.device).record()
     try:
         plans = plan_shards(config)
         todo = [plan for plan in plans if plan.name not in dataset.shards]

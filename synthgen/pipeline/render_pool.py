@@ -45,7 +45,10 @@ class RenderWorker:
     worker_id: int
     threads: int
     log_dir: Path
+    device_type: str = "CPU"  # or a Cycles GPU type (CUDA, OPTIX, HIP, ONEAPI, METAL)
+    gpu_index: int | None = None  # which of that type's GPUs (None: all)
     renders_done: int = 0
+    device: str | None = None  # what the worker reported it renders on
     pid: int | None = None
     _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _to_worker: Connection | None = field(default=None, repr=False)
@@ -70,6 +73,9 @@ class RenderWorker:
                     str(child_out),
                     "--threads",
                     str(self.threads),
+                    "--device",
+                    self.device_type,
+                    *(["--gpu-index", str(self.gpu_index)] if self.gpu_index is not None else []),
                 ],
                 pass_fds=(child_in, child_out),
                 stdin=subprocess.DEVNULL,
@@ -87,7 +93,10 @@ class RenderWorker:
         if message[0] != "ready":
             self.kill()
             raise WorkerLost(f"worker {self.worker_id} sent {message[0]!r} instead of 'ready'")
-        log.debug("worker %d (pid %d) ready in %.2fs", self.worker_id, self.pid, message[1]["startup_s"])
+        self.device = message[1].get("device")
+        log.debug(
+            "worker %d (pid %d) ready in %.2fs on %s", self.worker_id, self.pid, message[1]["startup_s"], self.device
+        )
 
     @property
     def alive(self) -> bool:
@@ -174,13 +183,19 @@ class RenderPool:
         timeout_s: float,
         retries: int,
         max_renders_per_worker: int,
+        device_type: str = "CPU",
+        gpus: int = 0,
     ) -> None:
+        """``gpus`` > 0: worker i renders on GPU i % gpus of ``device_type``."""
         self.batch_size = batch_size
         self.timeout_s = timeout_s
         self.retries = retries
         self.max_renders_per_worker = max_renders_per_worker
         self._log_dir = Path(tempfile.mkdtemp(prefix="synthgen-workers-"))
-        self.workers = [RenderWorker(i, threads_per_worker, self._log_dir) for i in range(workers)]
+        self.workers = [
+            RenderWorker(i, threads_per_worker, self._log_dir, device_type, i % gpus if gpus else None)
+            for i in range(workers)
+        ]
         self.restarts = 0
         self._closed = False
 

@@ -23,7 +23,12 @@ import cv2
 import numpy as np
 
 from blender_scenes.builder import SceneBuilder
-from blender_scenes.common.render_setup import apply_render_settings, capture_nir, render_to_arrays
+from blender_scenes.common.render_setup import (
+    apply_render_settings,
+    capture_nir,
+    render_to_arrays,
+    start_fresh_renders,
+)
 from blender_scenes.common.stage import Stage, set_matrix
 from blender_scenes.hands.attacks.instrument import Instrument
 from blender_scenes.hands.attacks.registry import INSTRUMENTS
@@ -109,6 +114,7 @@ class AttackBuilder(SceneBuilder):
         apply_render_settings(self.scene, spec["render"])
         self._apply_hands(spec)
         bpy.context.view_layer.update()
+        start_fresh_renders(self.scene, spec["render"].get("persistent_data", False))
         passes = render_to_arrays(self.scene, self.scratch)
         labels = self.hands.labels()
         camera = self.stage.camera_record()
