@@ -69,9 +69,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
     from flows.generate import generate_dataset, job_config
+    from flows.prefect_api import STARTUP_TIMEOUT_S, patient_temporary_server, startup_failure
+    from flows.preflight import check_output
     from flows.task_runners import choose_task_runner
 
     parameters = flow_parameters(args)
+    startup_timeout_s = STARTUP_TIMEOUT_S
     try:
         job = job_config(
             args.preset,
@@ -89,13 +92,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         DatasetStore(job.out)  # an output URL nothing can open fails here too, before Prefect starts
         if args.cron and not args.serve:
             raise UsageError("--cron: only with --serve NAME")
-        if args.serve:
-            generate_dataset.serve(name=args.serve, cron=args.cron, parameters=parameters)
-            return 0
-        summary = generate_dataset(**parameters)
+        if not args.serve:  # a served flow resolves its output per run
+            check_output(job, args.overwrite)
+        with patient_temporary_server() as startup_timeout_s:
+            if args.serve:
+                generate_dataset.serve(name=args.serve, cron=args.cron, parameters=parameters)
+                return 0
+            summary = generate_dataset(**parameters)
     except SynthgenError as exc:
         sys.stderr.write(f"python -m flows: error: {exc}\n")
         return exc.exit_code
+    except RuntimeError as exc:
+        if (failure := startup_failure(exc, startup_timeout_s)) is None:
+            raise
+        sys.stderr.write(f"python -m flows: error: {failure}\n")
+        return 1
     except KeyboardInterrupt:
         log.error("interrupted; finished shards are kept, run the same command again to resume")
         return 130

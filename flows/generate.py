@@ -10,7 +10,9 @@ Entry point for deployments: ``flows/generate.py:generate_dataset`` (see prefect
 modules (``flows.shard_task``) so Dask workers can unpickle them even when Prefect loads this file by path.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: `flow.serve` hands the flow to its run process with cloudpickle,
+# which copies the function with only the globals its code uses, so string annotations such as "Literal[...]"
+# could not be resolved there and every served run failed validating its parameters (tests/test_prefect_schedules.py).
 
 import time
 from pathlib import Path

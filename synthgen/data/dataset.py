@@ -23,6 +23,7 @@ from synthgen.data.filters import build_filter, combine, require_columns
 from synthgen.data.reader import ShardReader, list_units
 from synthgen.data.source import DatasetSource, load_manifest, resolve_source
 from synthgen.errors import UsageError
+from synthgen.url_options import fsspec_storage_options
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,8 @@ class SynthgenDataset:
         except ImportError:
             raise UsageError("to_hf needs Hugging Face datasets: pip install 'synthgen[hf]'") from None
         selected = self._check_columns(columns, "to_hf")
+        if url_options := fsspec_storage_options(self.source.location):  # s3://...?endpoint_override=... for s3fs
+            kwargs.setdefault("storage_options", url_options)
         return datasets.Dataset.from_parquet(
             self.source.shard_urls(self.manifest),
             columns=selected,
