@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from synthgen.config import JobConfig
-from synthgen.dataset_dir import DatasetWriter
-from synthgen.dataset_lock import LOCK_NAME
+from synthgen.dataset.folder import DatasetWriter
+from synthgen.dataset.lock import LOCK_NAME
+from synthgen.dataset.storage import DatasetStore
 from synthgen.errors import UsageError
-from synthgen.storage import DatasetStore
 
 
 class _CheckingWriter(DatasetWriter):

@@ -13,7 +13,7 @@ import pytest
 from flows.prefect_api import STARTUP_TIMEOUT_S, TIMEOUT_SETTING
 from flows.preflight import check_output
 from synthgen.config import load_config
-from synthgen.dataset_dir import DatasetWriter
+from synthgen.dataset.folder import DatasetWriter
 from synthgen.errors import UsageError
 from tests.conftest import REPO
 from tests.live_services import clean_env

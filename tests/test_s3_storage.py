@@ -26,9 +26,9 @@ from prefect.client.orchestration import SyncPrefectClient
 
 from synthgen.config import load_config
 from synthgen.data import open_dataset
-from synthgen.dataset_dir import DatasetWriter
+from synthgen.dataset.folder import DatasetWriter
+from synthgen.dataset.validate import validate_dataset
 from synthgen.errors import UsageError
-from synthgen.validate import validate_dataset
 from tests.conftest import REPO
 from tests.fault_tools import RENDERS, SHARDS, SLOW_CONFIG, expected_ids, render_workers, started_cli, wait_for
 from tests.live_services import (

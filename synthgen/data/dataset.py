@@ -22,8 +22,8 @@ import pyarrow.dataset as pads
 from synthgen.data.filters import build_filter, combine, require_columns
 from synthgen.data.reader import ShardReader, list_units
 from synthgen.data.source import DatasetSource, load_manifest, resolve_source
+from synthgen.dataset.url_options import fsspec_storage_options
 from synthgen.errors import UsageError
-from synthgen.url_options import fsspec_storage_options
 
 log = logging.getLogger(__name__)
 
