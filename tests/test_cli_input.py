@@ -10,6 +10,7 @@ import pytest
 
 from synthgen.config import load_config
 from synthgen.dataset.folder import LOCK_NAME, MANIFEST_NAME, DatasetWriter
+from synthgen.dataset.shard_writer import ShardRecord
 from synthgen.errors import UsageError
 from tests.conftest import run_cli
 
@@ -93,6 +94,7 @@ def test_a_different_dataset_needs_overwrite_and_overwrite_keeps_foreign_files(t
     first = _writer(tmp_path).open()
     shard = first.data_dir / "shard-00000.parquet"
     shard.write_bytes(b"old shard")
+    first.record_shard(ShardRecord(shard.name, 1, 9, "0" * 64, 0, 1))  # listed in the manifest: synthgen's
     first.release()
     (tmp_path / "ds" / "notes.txt").write_text("mine")
     with pytest.raises(UsageError, match="holds a different dataset"):

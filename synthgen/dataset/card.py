@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from synthgen import __version__
 from synthgen.data.dataset import open_dataset
-from synthgen.dataset.folder import CARD_NAME
+from synthgen.dataset.folder import CARD_NAME, read_manifest, record_written
 from synthgen.dataset.storage import DatasetStore
 
 log = logging.getLogger(__name__)
@@ -186,7 +186,13 @@ def write_dataset_card(location: str | Path) -> str:
     """Writes ``README.md`` into the dataset at ``location`` (a folder or URL), whole or not at all (the store's
     atomic write), and returns where it went."""
     store = DatasetStore(str(location), field="dataset")
-    store.write_atomic(CARD_NAME, card_text(location).encode("utf-8"))
+    manifest = read_manifest(store)
+    if store.is_file(CARD_NAME) and store.sha256(CARD_NAME) != manifest.get("written", {}).get(CARD_NAME):
+        log.warning("keeping %s: it is not the card synthgen wrote (edited by hand?)", store.where(CARD_NAME))
+        return store.where(CARD_NAME)
+    data = card_text(location).encode("utf-8")
+    store.write_atomic(CARD_NAME, data)
+    record_written(store, CARD_NAME, data)
     log.debug("wrote the dataset card %s", store.where(CARD_NAME))
     return store.where(CARD_NAME)
 

@@ -1,22 +1,31 @@
 """An output folder: its manifest, its lock, and the rules for creating, resuming and replacing it.
 
-Layout: ``OUT/manifest.json``, ``OUT/data/shard-NNNNN.parquet``, ``OUT/contact_sheet.png`` (from ``inspect``)
-and ``OUT/.synthgen.lock``. synthgen only ever deletes files it wrote: those the manifest lists, its own
-temporary files and shard names in ``OUT/data``. ``OUT`` is a local folder or a filesystem URL (``s3://...``,
+Layout: ``OUT/manifest.json``, ``OUT/data/shard-NNNNN.parquet``, ``OUT/README.md`` (the card),
+``OUT/contact_sheet.png`` and ``OUT/report/index.html`` (from ``inspect``) and ``OUT/.synthgen.lock``.
+
+Names read from a manifest are never trusted as paths: a shard name must match ``SHARD_NAME_PATTERN`` exactly
+(anything else is a corrupt manifest). ``--overwrite`` deletes only (a) shards the manifest lists, (b) the card,
+contact sheet and report page when they are still byte-identical to what synthgen wrote (their sha256 is kept
+in the manifest's ``written`` map), and (c) synthgen's own temporary files; it never follows a symbolic link and
+never deletes a file that is not a regular file. ``OUT`` is a local folder or a filesystem URL (``s3://...``,
 ``file://...``, ``memory://...``): every file operation goes through ``synthgen.dataset.storage.DatasetStore``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import re
+import stat
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+import pyarrow.fs as pafs
 
 from synthgen import __version__
 from synthgen.config import JobConfig
@@ -36,6 +45,14 @@ SHARD_NAME_PATTERN = re.compile(r"shard-\d{5}\.parquet")
 CARD_NAME = "README.md"  # the dataset card, written at the end of a run
 REPORT_DIR_NAME = "report"  # `synthgen inspect` writes report/index.html
 REPORT_PAGE_NAME = "index.html"
+# Files beside the shards that synthgen writes and may later remove (when unchanged): see record_written.
+OWNED_EXTRA_FILES = (CARD_NAME, CONTACT_SHEET_NAME, f"{REPORT_DIR_NAME}/{REPORT_PAGE_NAME}")
+
+
+def _parents(relative: str) -> list[str]:
+    """ "data/x.parquet" -> ["data"]: the folders a relative path goes through."""
+    parts = relative.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def shard_name(index: int) -> str:
@@ -61,7 +78,37 @@ def read_manifest(folder: Path | str | DatasetStore) -> dict[str, Any]:
         raise UsageError(
             f"dataset: {store.where(MANIFEST_NAME)} is not a synthgen manifest (format is not {FORMAT_NAME!r})"
         )
+    check_manifest_entries(manifest, store.where(MANIFEST_NAME))
     return manifest
+
+
+def check_manifest_entries(manifest: dict[str, Any], where: str) -> None:
+    """UsageError (exit 2) naming the first shard entry that is not exactly what synthgen writes: a name such as
+    ``../../x`` is a corrupt (or hostile) manifest, never a path to open or delete."""
+    shards = manifest.get("shards")
+    if not isinstance(shards, list):
+        raise UsageError(f"dataset: {where} is corrupt (shards is not a list); `synthgen repair` rebuilds it")
+    for entry in shards:
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        if not isinstance(name, str) or not SHARD_NAME_PATTERN.fullmatch(name):
+            raise UsageError(
+                f"dataset: {where} is corrupt: shard name {name!r} is not a synthgen shard name "
+                "(shard-NNNNN.parquet); `synthgen repair` rebuilds the manifest from the shards"
+            )
+        fields = ("rows", "bytes", "sha256", "renders")
+        if not all(key in entry for key in fields) or not isinstance(entry["sha256"], str):
+            raise UsageError(f"dataset: {where} is corrupt: shard entry {name!r} lacks one of {', '.join(fields)}")
+    written = manifest.get("written", {})
+    if not isinstance(written, dict) or not set(written) <= set(OWNED_EXTRA_FILES):
+        raise UsageError(f"dataset: {where} is corrupt: 'written' names files synthgen does not write")
+
+
+def record_written(store: DatasetStore, relative: str, data: bytes) -> None:
+    """Notes in the manifest the sha256 of a file synthgen wrote beside the shards (card, report, contact sheet),
+    so ``--overwrite`` can later tell it from a file the user edited or put there."""
+    manifest = read_manifest(store)
+    manifest.setdefault("written", {})[relative] = hashlib.sha256(data).hexdigest()
+    store.write_atomic(MANIFEST_NAME, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode())
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -83,6 +130,7 @@ class DatasetWriter:
         self.data_dir: Path | None = self.root / DATA_DIR_NAME if self.root else None
         self.overwrite = overwrite
         self.shards: dict[str, ShardRecord] = {}
+        self.written: dict[str, str] = {}  # card/report/contact sheet -> sha256 of what synthgen wrote
         self._lock: DatasetLock | None = None
         self._manifest_lock = threading.RLock()
 
@@ -120,6 +168,7 @@ class DatasetWriter:
             if manifest is not None:
                 if manifest.get("fingerprint") == self.config.content_fingerprint():
                     self._keep_valid_shards(manifest)
+                    self.written = dict(manifest.get("written", {}))
                 elif self.overwrite:
                     self._remove_own_files(manifest)
                 else:
@@ -163,25 +212,42 @@ class DatasetWriter:
             log.info("resuming: %d finished shard(s) kept", len(self.shards))
 
     def _remove_own_files(self, manifest: dict[str, Any]) -> None:
+        """Deletes the previous dataset's files, and nothing else (see the module docstring)."""
         log.info("--overwrite: removing the previous dataset's files from %s", self.store.where())
-        store = self.store
-        for entry in manifest.get("shards", []):
-            store.delete(f"{DATA_DIR_NAME}/{entry['name']}")
-        for name in store.list_names(DATA_DIR_NAME):
-            if SHARD_NAME_PATTERN.fullmatch(name):
-                store.delete(f"{DATA_DIR_NAME}/{name}")
-        store.delete(CONTACT_SHEET_NAME)
-        store.delete(CARD_NAME)
-        store.delete(f"{REPORT_DIR_NAME}/{REPORT_PAGE_NAME}")
+        for entry in manifest.get("shards", []):  # names already checked against SHARD_NAME_PATTERN
+            self._delete_regular(f"{DATA_DIR_NAME}/{entry['name']}")
+        for relative, digest in manifest.get("written", {}).items():
+            if self._is_regular(relative) and self.store.sha256(relative) == digest:
+                self._delete_regular(relative)
+            elif self._is_regular(relative) or self.store.file_type(relative) != pafs.FileType.NotFound:
+                log.warning("--overwrite: keeping %s (changed since synthgen wrote it)", self.store.where(relative))
         if self.root is not None:
             with contextlib.suppress(OSError):  # only when empty: anything else in there is not ours
                 (self.root / REPORT_DIR_NAME).rmdir()
 
+    def _is_regular(self, relative: str) -> bool:
+        """A regular file, not a symbolic link (local: lstat, so a link is never followed)."""
+        if self.root is not None:
+            try:
+                return stat.S_ISREG(os.lstat(self.root / relative).st_mode) and not any(
+                    (self.root / part).is_symlink() for part in _parents(relative)
+                )
+            except OSError:
+                return False
+        return self.store.is_file(relative)
+
+    def _delete_regular(self, relative: str) -> None:
+        if self._is_regular(relative):
+            self.store.delete(relative)
+        elif self.root is not None and os.path.lexists(self.root / relative):
+            log.warning("--overwrite: keeping %s (not a regular file)", self.store.where(relative))
+
     def _remove_temp_files(self) -> None:
         for folder in ("", DATA_DIR_NAME):
             for name in self.store.list_names(folder):
-                if name.startswith(TEMP_PREFIX):
-                    self.store.delete(f"{folder}/{name}" if folder else name)
+                relative = f"{folder}/{name}" if folder else name
+                if name.startswith(TEMP_PREFIX) and self._is_regular(relative):
+                    self.store.delete(relative)
 
     # -- progress --------------------------------------------------------------------------------------------
     def shard_path(self, name: str) -> str:
@@ -213,6 +279,7 @@ class DatasetWriter:
             "rows": sum(s["rows"] for s in shards),
             "num_shards": len(shards),
             "shards": shards,
+            "written": self.written,
             "config": config.model_dump(mode="json"),
         }
         self.store.write_atomic(MANIFEST_NAME, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode())
