@@ -129,7 +129,7 @@ def write_fake_dataset(
         part = rows[start : start + rows_per_shard]
         table = pa.Table.from_pylist([{n: r.get(n) for n in schema.names} for r in part], schema=schema)
         path = folder / "data" / f"shard-{index:05d}.parquet"
-        pq.write_table(table, path, row_group_size=row_group_rows)
+        pq.write_table(table, path, row_group_size=row_group_rows, write_page_checksum=True)  # as synthgen writes
         renders = [r["render_index"] for r in part]
         shards.append(
             {

@@ -8,7 +8,8 @@ import pytest
 
 from synthgen.config import load_config
 from synthgen.dataset.card import write_dataset_card, write_dataset_card_or_warn
-from synthgen.dataset.folder import DatasetWriter
+from synthgen.dataset.folder import DatasetWriter, record_written
+from synthgen.dataset.storage import DatasetStore
 from tests.fake_dataset import hand_rows, object_rows, write_fake_dataset
 
 
@@ -43,6 +44,7 @@ def test_overwrite_removes_the_card_and_the_report_as_synthgen_files(tmp_path: P
     write_dataset_card(folder)
     (folder / "report").mkdir()
     (folder / "report" / "index.html").write_text("<html></html>")
+    record_written(DatasetStore(folder), "report/index.html", b"<html></html>")  # as `inspect` records it
     config = load_config("smoke", overrides={"out": str(folder)})  # a different fingerprint than "fake"
     writer = DatasetWriter(config, overwrite=True).open()
     writer.release()

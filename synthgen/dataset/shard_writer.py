@@ -89,6 +89,7 @@ def encode_shard(rows: list[dict[str, Any]], row_group_rows: int) -> tuple[pa.Bu
         compression=compression,
         use_dictionary=dictionary_columns,
         write_statistics=True,
+        write_page_checksum=True,  # CRC32 per page: every synthgen reader verifies them (dataset/integrity.py)
     ) as writer:
         writer.write_table(table, row_group_size=row_group_rows)
     return sink.getvalue(), table.num_rows

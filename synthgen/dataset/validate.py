@@ -51,7 +51,7 @@ def validate_dataset(folder: Path | str) -> list[str]:
             problems.append(f"{where}: sha256 differs from the manifest (corrupt or replaced)")
             continue
         try:
-            parquet = pq.ParquetFile(store.open_input_file(where))
+            parquet = pq.ParquetFile(store.open_input_file(where), page_checksum_verification=True)
         except (pa.ArrowInvalid, OSError) as exc:
             problems.append(f"{where}: not a readable Parquet file ({exc})")
             continue
