@@ -106,7 +106,7 @@ def _render(args: argparse.Namespace) -> int:
     from synthgen.pipeline.job import run_job
 
     overrides = flag_overrides(
-        out=str(args.out) if args.out else None, num_renders=args.num_renders, variants=args.variants,
+        out=args.out, num_renders=args.num_renders, variants=args.variants,
         augment=args.augment, resolution=args.resolution, spp=args.spp, seed=args.seed, workers=args.workers,
     )  # fmt: skip
     overrides |= dict(args.settings)  # --set comes last: the most specific

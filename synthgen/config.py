@@ -140,15 +140,33 @@ class JobConfig(StrictModel):
             )
         return self
 
-    def content_fingerprint(self) -> str:
-        """Hash of every field that changes what is rendered; execution-only fields are left out."""
+    def content_settings(self) -> dict[str, Any]:
+        """Every field that changes what is rendered (what the fingerprint hashes); execution-only fields out."""
         data = self.model_dump(mode="json")
         for key in ("out", "workers", "preset"):
             data.pop(key)
         for key in ("threads", "batch_size", "timeout_s", "retries", "max_renders_per_worker"):
             data["render"].pop(key)
+        return data
+
+    def content_fingerprint(self) -> str:
+        """Hash of every field that changes what is rendered; execution-only fields are left out."""
+        data = self.content_settings()
         blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def settings_that_differ(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two config dumps, e.g. ["seed", "render.spp"]."""
+    keys = sorted(set(old) | set(new), key=lambda k: (k not in old or k not in new, k))
+    differ = []
+    for key in keys:
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            differ += settings_that_differ(a, b, f"{prefix}{key}.")
+        elif a != b:
+            differ.append(f"{prefix}{key}")
+    return differ
 
 
 def parse_resolution(text: str) -> tuple[int, int] | str:
@@ -176,7 +194,11 @@ def _read_yaml_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UsageError(f"--config: no such file {str(path)!r}")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"--config: {path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except OSError as exc:
+        raise UsageError(f"--config: cannot read {path} ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -210,6 +232,9 @@ def format_validation_error(exc: ValidationError, source: str = "config") -> str
             continue
         message = err["msg"].removeprefix("Value error, ")
         value = err.get("input")
+        inner, sep, rest = message.partition(": ")
+        if sep and isinstance(value, dict) and inner in value:  # a model-level check naming one of its fields
+            field, message, value = (f"{field}.{inner}" if loc else inner), rest, {}  # rest holds the value
         shown = "" if isinstance(value, dict) else f" (got {value!r})"
         parts.append(f"{field}: {message}{shown}")
     return f"{source}: " + "; ".join(parts)
@@ -258,8 +283,14 @@ def load_config(
             continue
         node = data
         *parents, leaf = dotted.split(".")
-        for key in parents:
+        for depth, key in enumerate(parents):
             node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                where = ".".join(parents[: depth + 1])
+                raise UsageError(
+                    f"{dotted}: {where} is a {type(node).__name__} ({node!r}), not a group of settings; "
+                    f"set the whole value instead (--set {where}=...)"
+                )
         node[leaf] = value
     if preset is not None and "out" not in data:
         data["out"] = f"outputs/{preset}"

@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow.fs as pafs
 
 from synthgen import __version__
-from synthgen.config import JobConfig
+from synthgen.config import JobConfig, settings_that_differ
 from synthgen.dataset.lock import LOCK_NAME, DatasetLock, take_lock
 from synthgen.dataset.schema import SCHEMA_VERSION
 from synthgen.dataset.shard_writer import TEMP_PREFIX, ShardRecord
@@ -47,6 +47,17 @@ REPORT_DIR_NAME = "report"  # `synthgen inspect` writes report/index.html
 REPORT_PAGE_NAME = "index.html"
 # Files beside the shards that synthgen writes and may later remove (when unchanged): see record_written.
 OWNED_EXTRA_FILES = (CARD_NAME, CONTACT_SHEET_NAME, f"{REPORT_DIR_NAME}/{REPORT_PAGE_NAME}")
+
+
+_MISSING = object()
+
+
+def _lookup(data: dict[str, Any], dotted: str) -> Any:
+    for key in dotted.split("."):
+        if not isinstance(data, dict) or key not in data:
+            return _MISSING
+        data = data[key]
+    return data
 
 
 def _parents(relative: str) -> list[str]:
@@ -173,8 +184,7 @@ class DatasetWriter:
                     self._remove_own_files(manifest)
                 else:
                     raise UsageError(
-                        f"out: {shown!r} holds a different dataset (seed {manifest.get('seed')}, "
-                        f"{manifest.get('num_renders')} renders, fingerprint {manifest.get('fingerprint')}); "
+                        f"out: {shown!r} holds a different dataset ({self._what_differs(manifest)}); "
                         "pass --overwrite to replace it, or choose another --out"
                     )
             self._remove_temp_files()
@@ -183,6 +193,19 @@ class DatasetWriter:
             self.release()
             raise
         return self
+
+    def _what_differs(self, manifest: dict[str, Any]) -> str:
+        """The settings this run changes against the dataset in the folder, with both values."""
+        old = manifest.get("config")
+        new = self.config.content_settings()
+        if not isinstance(old, dict):
+            return f"fingerprint {manifest.get('fingerprint')}, this run's {self.config.content_fingerprint()}"
+        keys = [k for k in settings_that_differ(old, new) if _lookup(new, k) is not _MISSING]
+        if not keys:
+            return f"fingerprint {manifest.get('fingerprint')}, this run's {self.config.content_fingerprint()}"
+        shown = [f"{k} was {_lookup(old, k)!r}, now {_lookup(new, k)!r}" for k in keys[:3]]
+        more = f" and {len(keys) - 3} more setting(s)" if len(keys) > 3 else ""
+        return "; ".join(shown) + more
 
     def release(self) -> None:
         if self._lock is not None:
