@@ -79,9 +79,10 @@ class SceneRenderer:
         return result
 
 
-def serve(conn_in: Connection, conn_out: Connection, threads: int) -> None:
+def serve(conn_in: Connection, conn_out: Connection, threads: int, scratch_parent: str | None = None) -> None:
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="synthgen-worker-") as scratch:
+    # Inside the pool's folder (--scratch), which the pool removes even when this process is killed.
+    with tempfile.TemporaryDirectory(prefix="synthgen-worker-", dir=scratch_parent) as scratch:
         renderer = SceneRenderer(threads, Path(scratch))
         conn_out.send(("ready", {"startup_s": time.perf_counter() - started, "blender": bpy.app.version_string}))
         while True:
@@ -104,9 +105,12 @@ def main() -> None:
     parser.add_argument("--fd-in", type=int, required=True)
     parser.add_argument("--fd-out", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--scratch", default=None, help="folder for scratch files (the pool removes it)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
-    serve(Connection(args.fd_in, writable=False), Connection(args.fd_out, readable=False), args.threads)
+    serve(
+        Connection(args.fd_in, writable=False), Connection(args.fd_out, readable=False), args.threads, args.scratch
+    )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ class RenderSettings(StrictModel):
     view_transform: Literal["AgX", "Standard", "Filmic", "Khronos PBR Neutral"] = "AgX"
     threads: int = Field(0, ge=0, description="Cycles threads per worker; 0 = cores / workers")
     batch_size: int = Field(4, ge=1, le=1000, description="specs sent to a worker at a time")
-    timeout_s: float = Field(300.0, gt=0, description="a render slower than this kills its worker")
+    timeout_s: float = Field(300.0, gt=0, description="a render or a worker start-up slower than this kills the worker")
     retries: int = Field(2, ge=0, le=10, description="retries of a batch after a worker crash or time-out")
     max_renders_per_worker: int = Field(200, ge=1, description="workers are recycled after this many renders")
 
