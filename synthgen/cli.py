@@ -1,4 +1,4 @@
-"""Command line: ``python -m synthgen render | inspect | validate``."""
+"""Command line: ``python -m synthgen render | inspect | validate | repair``."""
 
 from __future__ import annotations
 
@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check every shard against the manifest")
     validate.add_argument("dataset", help="a dataset folder or URL (s3://..., file://...)")
 
+    repair = commands.add_parser(
+        "repair", help="rebuild a lost or truncated manifest from the shards' own metadata and checksums"
+    )
+    repair.add_argument("dataset", help="a dataset folder or URL")
+
     commands.add_parser("presets", help="list the built-in presets")
 
     bench = commands.add_parser("bench", help="render overhead, naive baseline, augmentation, loading, memory")
@@ -172,6 +177,22 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _repair(args: argparse.Namespace) -> int:
+    from synthgen.dataset.repair import repair_dataset
+
+    result = repair_dataset(args.dataset)
+    for line in result.left_out:
+        console.print(f"[yellow]left out[/]: {line}", highlight=False, soft_wrap=True)
+    state = "complete" if result.complete else "incomplete: rerun `synthgen render` into it to render the rest"
+    console.print(
+        f"[green]repaired[/]: manifest ({result.manifest_was} before) rebuilt from {len(result.kept)} of "
+        f"{result.planned} planned shard(s), {state}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from synthgen.bench.suite import main as run_bench
 
@@ -194,9 +215,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s",
         handlers=[RichHandler(console=console, show_path=False, show_time=False)],
     )
-    handler = {"render": _render, "inspect": _inspect, "validate": _validate, "presets": _presets, "bench": _bench}[
-        args.command
-    ]
+    handler = {
+        "render": _render,
+        "inspect": _inspect,
+        "validate": _validate,
+        "repair": _repair,
+        "presets": _presets,
+        "bench": _bench,
+    }[args.command]
     try:
         return handler(args)
     except SynthgenError as exc:

@@ -287,22 +287,28 @@ class DatasetWriter:
             self._write_manifest(complete)
 
     def _write_manifest(self, complete: bool) -> None:
-        config = self.config
-        shards = [self.shards[name].to_json() for name in sorted(self.shards)]
-        manifest = {
-            "format": FORMAT_NAME,
-            "schema_version": SCHEMA_VERSION,
-            "synthgen_version": __version__,
-            "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "complete": complete,
-            "seed": config.seed,
-            "num_renders": config.num_renders,
-            "variants": config.variants,
-            "fingerprint": config.content_fingerprint(),
-            "rows": sum(s["rows"] for s in shards),
-            "num_shards": len(shards),
-            "shards": shards,
-            "written": self.written,
-            "config": config.model_dump(mode="json"),
-        }
+        manifest = manifest_data(self.config, list(self.shards.values()), self.written, complete)
         self.store.write_atomic(MANIFEST_NAME, (json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode())
+
+
+def manifest_data(
+    config: JobConfig, records: list[ShardRecord], written: dict[str, str], complete: bool
+) -> dict[str, Any]:
+    """The manifest of a dataset made by ``config`` holding ``records`` (by the writer and by repair)."""
+    shards = [record.to_json() for record in sorted(records, key=lambda r: r.name)]
+    return {
+        "format": FORMAT_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "synthgen_version": __version__,
+        "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "complete": complete,
+        "seed": config.seed,
+        "num_renders": config.num_renders,
+        "variants": config.variants,
+        "fingerprint": config.content_fingerprint(),
+        "rows": sum(s["rows"] for s in shards),
+        "num_shards": len(shards),
+        "shards": shards,
+        "written": written,
+        "config": config.model_dump(mode="json"),
+    }

@@ -23,7 +23,7 @@ from synthgen.augment import Augmenter
 from synthgen.config import JobConfig
 from synthgen.dataset.card import write_dataset_card_or_warn
 from synthgen.dataset.folder import DATA_DIR_NAME, DatasetWriter, shard_name
-from synthgen.dataset.shard_writer import ShardRecord, write_shard
+from synthgen.dataset.shard_writer import ShardRecord, shard_provenance, write_shard
 from synthgen.dataset.storage import DatasetStore
 from synthgen.pipeline.render_pool import RenderPool
 from synthgen.pipeline.rows import rows_for_render
@@ -138,6 +138,7 @@ def render_shards(
                 config.dataset.row_group_rows,
                 (plan.render_start, plan.render_stop),
                 store=store,
+                provenance=shard_provenance(config, (plan.render_start, plan.render_stop)),
             )
             if isinstance(dataset, DatasetWriter):
                 dataset.record_shard(record)
