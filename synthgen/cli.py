@@ -171,7 +171,7 @@ def _validate(args: argparse.Namespace) -> int:
     problems = validate_dataset(args.dataset)
     if problems:
         for problem in problems:
-            console.print(f"[red]invalid[/]: {problem}", highlight=False)
+            console.print(f"[red]invalid[/]: {problem}", highlight=False, soft_wrap=True)
         return 1
     console.print(f"[green]valid[/]: {args.dataset}")
     return 0
@@ -185,8 +185,8 @@ def _repair(args: argparse.Namespace) -> int:
         console.print(f"[yellow]left out[/]: {line}", highlight=False, soft_wrap=True)
     state = "complete" if result.complete else "incomplete: rerun `synthgen render` into it to render the rest"
     console.print(
-        f"[green]repaired[/]: manifest ({result.manifest_was} before) rebuilt from {len(result.kept)} of "
-        f"{result.planned} planned shard(s), {state}",
+        f"[green]repaired[/]: manifest ({result.manifest_was} before) rebuilt from {len(result.kept)} shard file(s), "
+        f"{result.plans_kept} of {result.planned} planned shard(s), {state}",
         highlight=False,
         soft_wrap=True,
     )

@@ -26,7 +26,7 @@ OPTIONAL_FIELDS = [
     pa.field("nir", IMAGE_STRUCT),
     pa.field("attack_type", pa.string()),
 ]
-SPLIT_CYCLE = ("train", "train", "train", "val", "test")
+SPLIT_CYCLE = ("train", "train", "train", "validation", "test")
 
 
 def _cell(array: np.ndarray) -> dict[str, Any]:
@@ -129,25 +129,29 @@ def write_fake_dataset(
     (folder / "data").mkdir(parents=True, exist_ok=True)
     shards = []
     for index, start in enumerate(range(0, len(rows), rows_per_shard)):
-        part = rows[start : start + rows_per_shard]
-        renders = [r["render_index"] for r in part]
+        plan = rows[start : start + rows_per_shard]  # one render plan: one file per split its rows fall in
+        renders = [r["render_index"] for r in plan]
+        splits = [s for s in ("train", "validation", "test") if any(r["split"] == s for r in plan)]
+        names = [f"{split}/shard-{index:05d}.parquet" for split in splits]
         shard_schema = schema
         if config is not None:
-            provenance = shard_provenance(config, (min(renders), max(renders) + 1))
+            provenance = shard_provenance(config, (min(renders), max(renders) + 1)) | {"files": names}
             shard_schema = schema.with_metadata({**schema.metadata, PROVENANCE_KEY: json.dumps(provenance).encode()})
-        table = pa.Table.from_pylist([{n: r.get(n) for n in schema.names} for r in part], schema=shard_schema)
-        path = folder / "data" / f"shard-{index:05d}.parquet"
-        pq.write_table(table, path, row_group_size=row_group_rows, write_page_checksum=True)  # as synthgen writes
-        renders = [r["render_index"] for r in part]
-        shards.append(
-            {
-                "name": path.name,
-                "rows": len(part),
-                "bytes": path.stat().st_size,
-                "sha256": file_sha256(path),
-                "renders": [min(renders), max(renders) + 1],
-            }
-        )
+        for split, name in zip(splits, names, strict=True):
+            part = [r for r in plan if r["split"] == split]
+            table = pa.Table.from_pylist([{n: r.get(n) for n in schema.names} for r in part], schema=shard_schema)
+            path = folder / "data" / name
+            path.parent.mkdir(exist_ok=True)
+            pq.write_table(table, path, row_group_size=row_group_rows, write_page_checksum=True)  # as synthgen writes
+            shards.append(
+                {
+                    "name": name,
+                    "rows": len(part),
+                    "bytes": path.stat().st_size,
+                    "sha256": file_sha256(path),
+                    "renders": [min(renders), max(renders) + 1],
+                }
+            )
     manifest = {
         "format": FORMAT_NAME,
         "schema_version": SCHEMA_VERSION,

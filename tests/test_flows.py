@@ -51,7 +51,7 @@ def prefect_api() -> Iterator[None]:
 
 
 def _shards(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((out / "data").glob("*.parquet"))}
+    return {f"{p.parent.name}/{p.name}": p.read_bytes() for p in sorted((out / "data").glob("*/*.parquet"))}
 
 
 def _run(**parameters: Any) -> tuple[dict[str, Any], Any]:
@@ -107,14 +107,14 @@ def test_a_rerun_keeps_finished_shards_and_rerenders_a_truncated_one(prefect_api
     summary, _ = _run(preset="smoke", out=str(out))
     assert (summary["shards_written"], summary["shards_kept"]) == (0, 2)
     assert _shards(out) == before
-    truncated = out / "data" / "shard-00001.parquet"
-    truncated.write_bytes(before[truncated.name][:1000])
+    truncated = out / "data" / "train" / "shard-00001.parquet"
+    truncated.write_bytes(before["train/shard-00001.parquet"][:1000])
     assert any("shard-00001.parquet" in p for p in validate_dataset(out))
     summary, _ = _run(preset="smoke", out=str(out))
     assert (summary["shards_written"], summary["shards_kept"]) == (1, 1)
     assert validate_dataset(out) == []
     after = _shards(out)
-    assert after["shard-00000.parquet"] == before["shard-00000.parquet"], "the finished shard is not rewritten"
+    assert after["train/shard-00000.parquet"] == before["train/shard-00000.parquet"], "a finished shard is kept"
     assert pq.read_table(truncated).column("sample_id").to_pylist() == ["s0-r00000002-a000", "s0-r00000003-a000"]
 
 

@@ -51,18 +51,19 @@ def test_overwrite_keeps_foreign_and_edited_files_and_never_follows_links(tmp_pa
     rows = object_rows(4)
     write_fake_dataset(out, rows, rows_per_shard=2)
     write_dataset_card(out)  # synthgen's card: its digest goes into the manifest
-    foreign = out / "data" / "shard-00099.parquet"  # a shard name, but not in the manifest
+    foreign = out / "data" / "train" / "shard-00099.parquet"  # a shard name, but not in the manifest
     foreign.write_bytes(b"someone else's")
     outside = tmp_path / "outside.parquet"
     outside.write_bytes(b"outside")
-    listed = out / "data" / "shard-00001.parquet"
+    listed = out / "data" / "train" / "shard-00001.parquet"
     listed.unlink()
     listed.symlink_to(outside)  # a listed shard replaced by a link: the link's target must survive
     report = out / "report"
     report.mkdir()
     (report / "index.html").write_text("my own notes")  # never recorded as synthgen's
     _writer(out, overwrite=True).open().release()
-    assert not (out / "data" / "shard-00000.parquet").exists()  # listed and synthgen's: removed
+    assert not (out / "data" / "train" / "shard-00000.parquet").exists()  # listed and synthgen's: removed
+    assert not (out / "data" / "validation").exists()  # emptied of synthgen's files: the folder goes too
     assert not (out / "README.md").exists()  # byte-identical to the card synthgen wrote: removed
     assert foreign.read_bytes() == b"someone else's"
     assert outside.read_bytes() == b"outside" and listed.is_symlink()
@@ -97,7 +98,7 @@ def test_resume_keeps_the_record_of_written_files(tmp_path: Path) -> None:
     out = tmp_path / "ds"
     first = _writer(out).open()
     first.written["README.md"] = "ab" * 32
-    first.record_shard(ShardRecord("shard-00000.parquet", 1, 1, "0" * 64, 0, 1))
+    first.record_shard(ShardRecord("train/shard-00000.parquet", 1, 1, "0" * 64, 0, 1))
     first.release()
     again = _writer(out).open()
     assert again.written == {"README.md": "ab" * 32}

@@ -14,6 +14,7 @@ deployed: exactly one run comes due during the test, and the scheduler still has
 from __future__ import annotations
 
 import datetime
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -110,10 +111,9 @@ def _assert_valid_dataset(run: FlowRun, out_dir: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert sorted(p.name for p in (dataset / "data").glob("*.parquet")) == [
-        "shard-00000.parquet",
-        "shard-00001.parquet",
-    ]
+    listed = sorted(s["name"] for s in json.loads((dataset / "manifest.json").read_text())["shards"])
+    assert sorted(f"{p.parent.name}/{p.name}" for p in (dataset / "data").glob("*/*.parquet")) == listed
+    assert {name.split("/")[1] for name in listed} == {"shard-00000.parquet", "shard-00001.parquet"}
 
 
 def _test_prefect_yaml(tmp_path: Path, out_dir: Path) -> Path:

@@ -48,7 +48,7 @@ def test_a_lost_manifest_is_rebuilt_from_the_shards(original: Path, tmp_path: Pa
     assert run_cli("validate", str(copy), timeout=120).returncode == 2  # before: not a readable dataset
     result = run_cli("repair", str(copy), timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "rebuilt from 3 of 3 planned shard(s), complete" in result.stderr
+    assert "3 of 3 planned shard(s), complete" in " ".join(result.stderr.split())
     assert validate_dataset(copy) == []
     rebuilt = json.loads(manifest.read_text())
     before = json.loads((original / MANIFEST_NAME).read_text())
@@ -64,20 +64,21 @@ def test_repair_leaves_out_what_it_cannot_prove_and_a_render_finishes_the_rest(o
     copy = tmp_path / "ds"
     shutil.copytree(original, copy)
     (copy / MANIFEST_NAME).unlink()
-    shard = copy / "data" / "shard-00001.parquet"
+    shard = copy / "data" / "train" / "shard-00001.parquet"
     shard.write_bytes(shard.read_bytes()[:-100])  # truncated: not provably synthgen's
     foreign = write_fake_dataset(tmp_path / "foreign", object_rows(2))  # no provenance metadata
-    shutil.copy(foreign / "data" / "shard-00000.parquet", copy / "data" / "shard-00002.parquet")
+    shutil.copy(foreign / "data" / "train" / "shard-00000.parquet", copy / "data" / "train" / "shard-00002.parquet")
     result = run_cli("repair", str(copy), timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "shard-00001.parquet: unreadable" in result.stderr
-    assert "shard-00002.parquet: no synthgen provenance" in result.stderr
-    assert "rebuilt from 1 of 3 planned shard(s), incomplete" in result.stderr
+    out = " ".join(result.stderr.split())
+    assert "train/shard-00001.parquet: unreadable" in out
+    assert "train/shard-00002.parquet: no synthgen provenance" in out
+    assert "1 of 3 planned shard(s), incomplete" in out
     rebuilt = json.loads((copy / MANIFEST_NAME).read_text())
-    assert [s["name"] for s in rebuilt["shards"]] == ["shard-00000.parquet"] and not rebuilt["complete"]
+    assert [s["name"] for s in rebuilt["shards"]] == ["train/shard-00000.parquet"] and not rebuilt["complete"]
     assert shard.exists()  # nothing is deleted
     resumed = DatasetWriter(_config(copy)).open()  # the same job resumes: only the missing shards are rendered
-    assert sorted(resumed.shards) == ["shard-00000.parquet"]
+    assert sorted(resumed.shards) == ["train/shard-00000.parquet"]
     resumed.release()
 
 

@@ -104,7 +104,7 @@ def test_a_refused_resume_names_the_settings_that_differ(tmp_path: Path) -> None
 
 def test_the_validation_split_has_its_hugging_face_name_and_val_as_alias(objects: Path) -> None:
     dataset = open_dataset(objects)
-    expected = sum(1 for row in object_rows(20) if row["split"] == "val")
+    expected = sum(1 for row in object_rows(20) if row["split"] == "validation")
     assert expected > 0
     assert dataset.filter(split="validation").count_rows() == expected
     assert dataset.filter(split="val").count_rows() == expected

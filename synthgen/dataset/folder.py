@@ -1,7 +1,8 @@
 """An output folder: its manifest, its lock, and the rules for creating, resuming and replacing it.
 
-Layout: ``OUT/manifest.json``, ``OUT/data/shard-NNNNN.parquet``, ``OUT/README.md`` (the card),
-``OUT/contact_sheet.png`` and ``OUT/report/index.html`` (from ``inspect``) and ``OUT/.synthgen.lock``.
+Layout: ``OUT/manifest.json``, ``OUT/data/<split>/shard-NNNNN.parquet`` (split: train, validation, test),
+``OUT/README.md`` (the card), ``OUT/contact_sheet.png`` and ``OUT/report/index.html`` (from ``inspect``) and
+``OUT/.synthgen.lock``.
 
 Names read from a manifest are never trusted as paths: a shard name must match ``SHARD_NAME_PATTERN`` exactly
 (anything else is a corrupt manifest). ``--overwrite`` deletes only (a) shards the manifest lists, (b) the card,
@@ -41,7 +42,11 @@ MANIFEST_NAME = "manifest.json"
 DATA_DIR_NAME = "data"
 CONTACT_SHEET_NAME = "contact_sheet.png"
 FORMAT_NAME = "synthgen-dataset"
-SHARD_NAME_PATTERN = re.compile(r"shard-\d{5}\.parquet")
+# Hugging Face's split names: each split's rows are in their own folder, data/<split>/shard-NNNNN.parquet
+# (schema version 3). NNNNN is the render plan's shard index: one plan writes one file per split it holds.
+SPLIT_DIRS = ("train", "validation", "test")
+SHARD_NAME_PATTERN = re.compile(r"(train|validation|test)/shard-\d{5}\.parquet")
+LEGACY_SHARD_NAME_PATTERN = re.compile(r"shard-\d{5}\.parquet")  # schema version 2 and older: data/shard-NNNNN
 CARD_NAME = "README.md"  # the dataset card, written at the end of a run
 REPORT_DIR_NAME = "report"  # `synthgen inspect` writes report/index.html
 REPORT_PAGE_NAME = "index.html"
@@ -66,8 +71,21 @@ def _parents(relative: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def shard_name(index: int) -> str:
+def plan_label(index: int) -> str:
+    """The name of render plan ``index`` (its files are ``<split>/<label>``)."""
     return f"shard-{index:05d}.parquet"
+
+
+def shard_name(index: int, split: str) -> str:
+    if split not in SPLIT_DIRS:
+        raise ValueError(f"split {split!r} is not one of {SPLIT_DIRS}")
+    return f"{split}/{plan_label(index)}"
+
+
+def name_pattern(manifest: dict[str, Any]) -> re.Pattern[str]:
+    """The shard names a manifest of this schema version may hold."""
+    version = manifest.get("schema_version")
+    return SHARD_NAME_PATTERN if not isinstance(version, int) or version >= 3 else LEGACY_SHARD_NAME_PATTERN
 
 
 def read_manifest(folder: Path | str | DatasetStore) -> dict[str, Any]:
@@ -97,14 +115,15 @@ def check_manifest_entries(manifest: dict[str, Any], where: str) -> None:
     """UsageError (exit 2) naming the first shard entry that is not exactly what synthgen writes: a name such as
     ``../../x`` is a corrupt (or hostile) manifest, never a path to open or delete."""
     shards = manifest.get("shards")
+    pattern = name_pattern(manifest)
     if not isinstance(shards, list):
         raise UsageError(f"dataset: {where} is corrupt (shards is not a list); `synthgen repair` rebuilds it")
     for entry in shards:
         name = entry.get("name") if isinstance(entry, dict) else entry
-        if not isinstance(name, str) or not SHARD_NAME_PATTERN.fullmatch(name):
+        if not isinstance(name, str) or not pattern.fullmatch(name):
             raise UsageError(
                 f"dataset: {where} is corrupt: shard name {name!r} is not a synthgen shard name "
-                "(shard-NNNNN.parquet); `synthgen repair` rebuilds the manifest from the shards"
+                f"({pattern.pattern}); `synthgen repair` rebuilds the manifest from the shards"
             )
         fields = ("rows", "bytes", "sha256", "renders")
         if not all(key in entry for key in fields) or not isinstance(entry["sha256"], str):
@@ -177,7 +196,16 @@ class DatasetWriter:
             raise UsageError(f"out: cannot lock {shown!r} ({getattr(exc, 'strerror', None) or exc})") from None
         try:  # from here on the lock is ours: release it on any failure
             if manifest is not None:
-                if manifest.get("fingerprint") == self.config.content_fingerprint():
+                old_version = manifest.get("schema_version")
+                if old_version != SCHEMA_VERSION and not self.overwrite:
+                    raise UsageError(
+                        f"out: {shown!r} holds a dataset of schema version {old_version!r} (this synthgen writes "
+                        f"{SCHEMA_VERSION}: docs/dataset-format.md); pass --overwrite to re-render it, "
+                        "or choose another --out"
+                    )
+                if old_version != SCHEMA_VERSION:
+                    self._remove_own_files(manifest)
+                elif manifest.get("fingerprint") == self.config.content_fingerprint():
                     self._keep_valid_shards(manifest)
                     self.written = dict(manifest.get("written", {}))
                 elif self.overwrite:
@@ -221,18 +249,30 @@ class DatasetWriter:
         )
 
     def _keep_valid_shards(self, manifest: dict[str, Any]) -> None:
+        """Keeps every render plan whose files all still match the manifest; a plan with one bad file is
+        rendered again whole (its files are rewritten under the same names)."""
+        plans: dict[tuple[int, int], list[dict[str, Any]]] = {}
         for entry in manifest.get("shards", []):
-            if self._shard_matches(entry):
+            plans.setdefault(tuple(entry["renders"]), []).append(entry)
+        for entries in plans.values():
+            bad = [entry["name"] for entry in entries if not self._shard_matches(entry)]
+            if bad:
+                log.warning(
+                    "shard %s is missing or does not match the manifest: renders %d..%d will be rendered again",
+                    bad[0],
+                    *entries[0]["renders"],
+                )
+                continue
+            for entry in entries:
                 self.shards[entry["name"]] = ShardRecord(
                     entry["name"], entry["rows"], entry["bytes"], entry["sha256"], *entry["renders"]
                 )
-            else:
-                log.warning(
-                    "shard %s is missing or does not match the manifest: it will be rendered again",
-                    entry["name"],
-                )
         if self.shards:
-            log.info("resuming: %d finished shard(s) kept", len(self.shards))
+            log.info("resuming: %d finished shard file(s) kept", len(self.shards))
+
+    def is_done(self, render_start: int, render_stop: int) -> bool:
+        """Whether the render plan covering ``render_start..render_stop`` is finished (all its files kept)."""
+        return any((r.render_start, r.render_stop) == (render_start, render_stop) for r in self.shards.values())
 
     def _remove_own_files(self, manifest: dict[str, Any]) -> None:
         """Deletes the previous dataset's files, and nothing else (see the module docstring)."""
@@ -245,8 +285,9 @@ class DatasetWriter:
             elif self._is_regular(relative) or self.store.file_type(relative) != pafs.FileType.NotFound:
                 log.warning("--overwrite: keeping %s (changed since synthgen wrote it)", self.store.where(relative))
         if self.root is not None:
-            with contextlib.suppress(OSError):  # only when empty: anything else in there is not ours
-                (self.root / REPORT_DIR_NAME).rmdir()
+            for folder in (REPORT_DIR_NAME, *(f"{DATA_DIR_NAME}/{split}" for split in SPLIT_DIRS)):
+                with contextlib.suppress(OSError):  # only when empty: anything else in there is not ours
+                    (self.root / folder).rmdir()
 
     def _is_regular(self, relative: str) -> bool:
         """A regular file, not a symbolic link (local: lstat, so a link is never followed)."""
@@ -266,7 +307,7 @@ class DatasetWriter:
             log.warning("--overwrite: keeping %s (not a regular file)", self.store.where(relative))
 
     def _remove_temp_files(self) -> None:
-        for folder in ("", DATA_DIR_NAME):
+        for folder in ("", DATA_DIR_NAME, *(f"{DATA_DIR_NAME}/{split}" for split in SPLIT_DIRS)):
             for name in self.store.list_names(folder):
                 relative = f"{folder}/{name}" if folder else name
                 if name.startswith(TEMP_PREFIX) and self._is_regular(relative):
@@ -278,8 +319,13 @@ class DatasetWriter:
         return f"{DATA_DIR_NAME}/{name}"
 
     def record_shard(self, record: ShardRecord) -> None:
+        self.record_shards([record])
+
+    def record_shards(self, records: list[ShardRecord]) -> None:
+        """Records the files of one render plan together (one manifest write), so a plan is all in or not."""
         with self._manifest_lock:
-            self.shards[record.name] = record
+            for record in records:
+                self.shards[record.name] = record
             self.write_manifest(complete=False)
 
     def write_manifest(self, complete: bool) -> None:

@@ -26,9 +26,9 @@ from synthgen.dataset.folder import (
     DATA_DIR_NAME,
     MANIFEST_NAME,
     SHARD_NAME_PATTERN,
+    SPLIT_DIRS,
     manifest_data,
     read_manifest,
-    shard_name,
 )
 from synthgen.dataset.lock import take_lock
 from synthgen.dataset.schema import dataset_schema
@@ -45,7 +45,8 @@ class RepairResult:
     kept: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)  # "data/x: why"
     complete: bool = False
-    planned: int = 0
+    planned: int = 0  # render plans (shard indices) of the job
+    plans_kept: int = 0
 
 
 def _is_regular(store: DatasetStore, relative: str) -> bool:
@@ -82,13 +83,12 @@ def _prove(store: DatasetStore, name: str) -> tuple[dict[str, Any], ShardRecord]
     if parquet.schema_arrow.names != expected.names:
         raise ValueError("its columns are not the dataset schema")
     per_shard = config.dataset.renders_per_shard
-    index = int(name.removeprefix("shard-").removesuffix(".parquet"))
-    if (
-        shard_name(start // per_shard) != name
-        or start != index * per_shard
-        or stop != min(config.num_renders, start + per_shard)
-    ):
+    label = name.split("/")[-1]
+    index = int(label.removeprefix("shard-").removesuffix(".parquet"))
+    if start != index * per_shard or stop != min(config.num_renders, start + per_shard):
         raise ValueError(f"renders {start}..{stop} are not the ones synthgen plans for {name}")
+    if name not in provenance.get("files", [name]):
+        raise ValueError("its metadata does not list it among its render plan's files")
     size = store.size(relative)
     record = ShardRecord(name, parquet.metadata.num_rows, size, store.sha256(relative), start, stop)
     return provenance, record
@@ -108,6 +108,7 @@ def repair_dataset(location: str) -> RepairResult:
     except UsageError as exc:
         manifest_was = "missing" if not store.is_file(MANIFEST_NAME) else f"unreadable ({exc})"
     names = [n for n in store.list_names(DATA_DIR_NAME) if n.endswith(".parquet")]
+    names += [f"{split}/{n}" for split in SPLIT_DIRS for n in store.list_names(f"{DATA_DIR_NAME}/{split}")]
     if not names:
         raise UsageError(f"repair: {store.where(DATA_DIR_NAME)!r} holds no shards; nothing to rebuild from")
     lock = take_lock(store)
@@ -136,11 +137,22 @@ def repair_dataset(location: str) -> RepairResult:
         provenance = next(iter(proven.values()))[0]
         config = JobConfig.model_validate(provenance["config"])
         config = config.model_copy(update={"out": location})
+        # A render plan is taken back only whole: every file its shards' metadata lists must be proven.
+        for name, (shard_meta, _) in list(proven.items()):
+            missing = [f for f in shard_meta.get("files", [name]) if f not in proven]
+            if missing:
+                result.left_out.append(f"{DATA_DIR_NAME}/{name}: its plan's {missing[0]} is missing or unproven")
+        for name, (shard_meta, _) in list(proven.items()):
+            if any(f not in proven for f in shard_meta.get("files", [name])):
+                proven.pop(name)
+        if not proven:
+            raise UsageError(f"repair: no whole render plan in {store.where(DATA_DIR_NAME)!r}; nothing to rebuild")
         records = [record for _, record in proven.values()]
         per_shard = config.dataset.renders_per_shard
         result.planned = -(-config.num_renders // per_shard)
         result.kept = sorted(r.name for r in records)
-        result.complete = len(records) == result.planned
+        result.plans_kept = len({(r.render_start, r.render_stop) for r in records})
+        result.complete = result.plans_kept == result.planned
         data = manifest_data(config, records, written, result.complete)
         store.write_atomic(MANIFEST_NAME, (json.dumps(data, indent=2) + "\n").encode())
     finally:

@@ -17,6 +17,7 @@ from synthgen import __version__
 from synthgen.config import JobConfig
 from synthgen.dataset.schema import SCHEMA_VERSION, column_names, dataset_schema, image_column_names
 from synthgen.dataset.storage import TEMP_PREFIX, DatasetStore
+from synthgen.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,16 @@ def write_shard(
     if store is None:
         store, path = DatasetStore(Path(path).parent), Path(path).name
     data, num_rows = encode_shard(rows, row_group_rows, provenance)
+    folder = str(path).rsplit("/", 1)[0] if "/" in str(path) else ""
+    if store.is_local and folder:
+        try:
+            store.make_dirs(folder)  # data/<split>/ appears with its first shard
+        except OSError as exc:
+            raise StorageError(
+                f"{store.field}: cannot write {store.where(str(path))} ({exc.strerror or exc})"
+            ) from None
     store.write_atomic(str(path), data)
-    name = str(path).rsplit("/", 1)[-1]
+    name = str(path).removeprefix("data/")  # the manifest names shards relative to data/: "train/shard-00000..."
     record = ShardRecord(name, num_rows, data.size, hashlib.sha256(memoryview(data)).hexdigest(), *render_range)
     log.debug("wrote %s (%d rows, %.1f MB)", store.where(str(path)), record.rows, record.bytes / 1e6)
     return record

@@ -47,6 +47,7 @@ def remove_leftover_pool_dirs() -> None:
         if folder.is_dir() and not folder.is_symlink() and pid_text.isdigit() and not _pid_alive(int(pid_text)):
             shutil.rmtree(folder, ignore_errors=True)
 
+
 log = logging.getLogger(__name__)
 
 WORKER_MODULE = "blender_scenes.worker"

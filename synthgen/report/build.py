@@ -26,6 +26,7 @@ from synthgen.report.html_page import Sheet, render_page
 from synthgen.report.sheets import contact_sheet, png_bytes, tile_names
 from synthgen.report.stats import Distributions, collect
 from synthgen.report.svg_charts import bar_svg, histogram_svg
+from synthgen.splits import dataset_split_name
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ SHEET_COLUMNS = (
     "keypoints_visible",
     "palm_roi",
 )
-SPLIT_ORDER = ("train", "val", "test")
+SPLIT_ORDER = ("train", "validation", "val", "test")  # "val": datasets of schema version 2
 
 
 @dataclass
@@ -99,7 +100,7 @@ def _counts(labels: pa.Table, manifest: dict) -> tuple[list[str], list[list[obje
     splits = labels.column("split").to_pylist()
     kinds = labels.column("kind").to_pylist()
     clean = [a == 0 for a in labels.column("aug_index").to_pylist()]
-    configured = list(manifest.get("config", {}).get("dataset", {}).get("splits", {}))
+    configured = [dataset_split_name(s) for s in manifest.get("config", {}).get("dataset", {}).get("splits", {})]
     names = [s for s in SPLIT_ORDER if s in set(splits) | set(configured)]
     names += sorted(set(splits) - set(names))
     kind_names = sorted(set(kinds))
