@@ -108,9 +108,7 @@ def main() -> None:
     parser.add_argument("--scratch", default=None, help="folder for scratch files (the pool removes it)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
-    serve(
-        Connection(args.fd_in, writable=False), Connection(args.fd_out, readable=False), args.threads, args.scratch
-    )
+    serve(Connection(args.fd_in, writable=False), Connection(args.fd_out, readable=False), args.threads, args.scratch)
 
 
 if __name__ == "__main__":
