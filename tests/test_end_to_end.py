@@ -36,8 +36,13 @@ def _box_corners(obj: dict) -> np.ndarray:
 def test_render_writes_a_valid_dataset(rendered_dataset: Path) -> None:
     manifest = json.loads((rendered_dataset / "manifest.json").read_text())
     assert manifest["complete"] is True
-    assert manifest["rows"] == 4 and manifest["num_shards"] == 2
-    assert [s["rows"] for s in manifest["shards"]] == [2, 2]
+    # 2 render plans of 2 renders; render 0 falls in test, 1-3 in train: one file per plan and split.
+    assert manifest["rows"] == 4 and manifest["num_shards"] == 3
+    assert {s["name"]: s["rows"] for s in manifest["shards"]} == {
+        "test/shard-00000.parquet": 1,
+        "train/shard-00000.parquet": 1,
+        "train/shard-00001.parquet": 2,
+    }
     result = run_cli("validate", str(rendered_dataset))
     assert result.returncode == 0, result.stdout + result.stderr
 
