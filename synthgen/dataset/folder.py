@@ -46,7 +46,8 @@ FORMAT_NAME = "synthgen-dataset"
 # (schema version 3). NNNNN is the render plan's shard index: one plan writes one file per split it holds.
 SPLIT_DIRS = ("train", "validation", "test")
 SHARD_NAME_PATTERN = re.compile(r"(train|validation|test)/shard-\d{5}\.parquet")
-LEGACY_SHARD_NAME_PATTERN = re.compile(r"shard-\d{5}\.parquet")  # schema version 2 and older: data/shard-NNNNN
+# Another schema version (2 and older wrote data/shard-NNNNN.parquet): either form, both stay inside data/.
+OTHER_VERSION_SHARD_NAME_PATTERN = re.compile(r"((train|validation|test)/)?shard-\d{5}\.parquet")
 CARD_NAME = "README.md"  # the dataset card, written at the end of a run
 REPORT_DIR_NAME = "report"  # `synthgen inspect` writes report/index.html
 REPORT_PAGE_NAME = "index.html"
@@ -85,7 +86,7 @@ def shard_name(index: int, split: str) -> str:
 def name_pattern(manifest: dict[str, Any]) -> re.Pattern[str]:
     """The shard names a manifest of this schema version may hold."""
     version = manifest.get("schema_version")
-    return SHARD_NAME_PATTERN if not isinstance(version, int) or version >= 3 else LEGACY_SHARD_NAME_PATTERN
+    return SHARD_NAME_PATTERN if version == SCHEMA_VERSION else OTHER_VERSION_SHARD_NAME_PATTERN
 
 
 def read_manifest(folder: Path | str | DatasetStore) -> dict[str, Any]:
