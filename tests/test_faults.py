@@ -72,6 +72,7 @@ def test_an_interrupted_run_resumes_with_only_the_missing_shards(stop: str, slow
             assert cli.wait(timeout=60) == 130
             stderr = (tmp_path / "first" / "stderr").read_text()
             assert "interrupted; finished shards are kept" in stderr
+            assert "retrying" not in stderr and "died" not in stderr, stderr  # Ctrl-C is not a worker crash
         # Orphaned render workers notice their closed pipe and exit (a killed CLI cannot kill them itself).
         wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), 60, "orphaned workers to exit")
     kept = manifest_shards(out)
