@@ -94,10 +94,16 @@ class SceneRenderer:
 
 
 def serve(
-    conn_in: Connection, conn_out: Connection, threads: int, device_type: str = "CPU", gpu_index: int | None = None
+    conn_in: Connection,
+    conn_out: Connection,
+    threads: int,
+    device_type: str = "CPU",
+    gpu_index: int | None = None,
+    scratch_parent: str | None = None,
 ) -> None:
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="synthgen-worker-") as scratch:
+    # Inside the pool's folder (--scratch), which the pool removes even when this process is killed.
+    with tempfile.TemporaryDirectory(prefix="synthgen-worker-", dir=scratch_parent) as scratch:
         renderer = SceneRenderer(threads, Path(scratch), device_type, gpu_index)
         ready = {
             "startup_s": time.perf_counter() - started,
@@ -127,10 +133,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="CPU", help="CPU or a Cycles GPU type (CUDA, OPTIX, HIP, ONEAPI, METAL)")
     parser.add_argument("--gpu-index", type=int, default=None, help="which GPU of that type (default: all)")
+    parser.add_argument("--scratch", default=None, help="folder for scratch files (the pool removes it)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     conn_in, conn_out = Connection(args.fd_in, writable=False), Connection(args.fd_out, readable=False)
-    serve(conn_in, conn_out, args.threads, args.device, args.gpu_index)
+    serve(conn_in, conn_out, args.threads, args.device, args.gpu_index, args.scratch)
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def _render_pending(
                 failures.append(f"{plan.name}: {exc}")
                 logger.error("%s failed: %s", plan.name, exc)
                 continue
-            dataset.record_shard(result.record)  # serialised by the writer's lock; tasks never touch the manifest
+            dataset.record_shards(result.records)  # serialised by the writer's lock; tasks never touch the manifest
             results.append(result)
             progress.shard_done()
             logger.info("%s recorded (%d/%d shards)", plan.name, progress.done, progress.total)
@@ -143,7 +143,7 @@ def generate_dataset(
     logger.info("render device: %s", dataset.render_device)
     try:
         plans = plan_shards(job)
-        todo = [plan for plan in plans if plan.name not in dataset.shards]
+        todo = [plan for plan in plans if not dataset.is_done(plan.render_start, plan.render_stop)]
         logger.info(
             "%s: %d renders x %d rows in %d shard(s); %d kept from an earlier run, %d to render",
             job.out,

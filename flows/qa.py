@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 
 from synthgen.dataset.folder import DATA_DIR_NAME, read_manifest
+from synthgen.dataset.integrity import VERIFIED_PARQUET
 from synthgen.dataset.storage import DatasetStore
 from synthgen.dataset.validate import validate_dataset
 
@@ -33,7 +34,7 @@ def count_rows(store: DatasetStore) -> list[dict[str, Any]]:
     paths = [store.path(f"{DATA_DIR_NAME}/{entry['name']}") for entry in manifest["shards"]]
     if not paths:
         return []
-    dataset = pads.dataset(paths, filesystem=store.fs, format="parquet")
+    dataset = pads.dataset(paths, filesystem=store.fs, format=VERIFIED_PARQUET)
     columns = [c for c in COUNT_COLUMNS if c in dataset.schema.names]
     table = dataset.to_table(columns=columns)
     if "attack_type" in columns and table.column("attack_type").null_count == table.num_rows:

@@ -27,7 +27,7 @@ SHARD_RETRY_DELAY_S = 2
 
 @dataclass(frozen=True)
 class ShardResult:
-    record: ShardRecord
+    records: list[ShardRecord]  # one file per split the plan's rows fall in
     seconds: float
     render_seconds: float  # summed Cycles time inside the worker
     worker_restarts: int
@@ -59,14 +59,15 @@ def render_shard_task(config: JobConfig, plan: ShardPlan, store: DatasetStore, r
     logger = get_run_logger()
     started = time.perf_counter()
     with make_pool(config, workers=1, threads=render_threads) as pool:
-        record, render_seconds = render_shard(config, plan, pool, store)
+        records, render_seconds = render_shard(config, plan, pool, store)
         restarts = pool.restarts
-    result = ShardResult(record, time.perf_counter() - started, render_seconds, restarts)
+    result = ShardResult(records, time.perf_counter() - started, render_seconds, restarts)
     logger.info(
-        "%s: %d rows, %.1f MB, %.1fs (Cycles %.1fs, worker restarts %d)",
-        record.name,
-        record.rows,
-        record.bytes / 1e6,
+        "%s: %d rows in %d file(s), %.1f MB, %.1fs (Cycles %.1fs, worker restarts %d)",
+        plan.name,
+        sum(r.rows for r in records),
+        len(records),
+        sum(r.bytes for r in records) / 1e6,
         result.seconds,
         render_seconds,
         restarts,

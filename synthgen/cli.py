@@ -1,4 +1,4 @@
-"""Command line: ``python -m synthgen render | inspect | validate | export | eval``."""
+"""Command line: ``python -m synthgen render | inspect | validate | repair | export | eval``."""
 
 from __future__ import annotations
 
@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check every shard against the manifest")
     validate.add_argument("dataset", help="a dataset folder or URL (s3://..., file://...)")
 
+    repair = commands.add_parser(
+        "repair", help="rebuild a lost or truncated manifest from the shards' own metadata and checksums"
+    )
+    repair.add_argument("dataset", help="a dataset folder or URL")
+
     commands.add_parser("presets", help="list the built-in presets")
 
     from synthgen.export.cli import add_export_parser
@@ -121,7 +126,7 @@ def _render(args: argparse.Namespace) -> int:
     from synthgen.pipeline.job import run_job
 
     overrides = flag_overrides(
-        out=str(args.out) if args.out else None, num_renders=args.num_renders, variants=args.variants,
+        out=args.out, num_renders=args.num_renders, variants=args.variants,
         augment=args.augment, resolution=args.resolution, spp=args.spp, seed=args.seed, workers=args.workers,
     )  # fmt: skip
     overrides |= dict(args.settings)  # --set comes last: the most specific
@@ -185,9 +190,25 @@ def _validate(args: argparse.Namespace) -> int:
     problems = validate_dataset(args.dataset)
     if problems:
         for problem in problems:
-            console.print(f"[red]invalid[/]: {problem}", highlight=False)
+            console.print(f"[red]invalid[/]: {problem}", highlight=False, soft_wrap=True)
         return 1
     console.print(f"[green]valid[/]: {args.dataset}")
+    return 0
+
+
+def _repair(args: argparse.Namespace) -> int:
+    from synthgen.dataset.repair import repair_dataset
+
+    result = repair_dataset(args.dataset)
+    for line in result.left_out:
+        console.print(f"[yellow]left out[/]: {line}", highlight=False, soft_wrap=True)
+    state = "complete" if result.complete else "incomplete: rerun `synthgen render` into it to render the rest"
+    console.print(
+        f"[green]repaired[/]: manifest ({result.manifest_was} before) rebuilt from {len(result.kept)} shard file(s), "
+        f"{result.plans_kept} of {result.planned} planned shard(s), {state}",
+        highlight=False,
+        soft_wrap=True,
+    )
     return 0
 
 
@@ -229,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "render": _render,
         "inspect": _inspect,
         "validate": _validate,
+        "repair": _repair,
         "presets": _presets,
         "bench": _bench,
         "eval": _eval,

@@ -84,7 +84,7 @@ class RenderSettings(StrictModel):
     workers_per_gpu: int = Field(1, ge=1, le=16, description="render workers per GPU (GPU devices only)")
     threads: int = Field(0, ge=0, description="Cycles threads per worker; 0 = cores / workers")
     batch_size: int = Field(4, ge=1, le=1000, description="specs sent to a worker at a time")
-    timeout_s: float = Field(300.0, gt=0, description="a render slower than this kills its worker")
+    timeout_s: float = Field(300.0, gt=0, description="a render or a worker start-up slower than this kills the worker")
     retries: int = Field(2, ge=0, le=10, description="retries of a batch after a worker crash or time-out")
     max_renders_per_worker: int = Field(200, ge=1, description="workers are recycled after this many renders")
 
@@ -184,8 +184,8 @@ class JobConfig(StrictModel):
             )
         return self
 
-    def content_fingerprint(self) -> str:
-        """Hash of every field that changes what is rendered; execution-only fields are left out."""
+    def content_settings(self) -> dict[str, Any]:
+        """Every field that changes what is rendered (what the fingerprint hashes); execution-only fields out."""
         data = self.model_dump(mode="json")
         for key in ("out", "workers", "preset"):
             data.pop(key)
@@ -194,8 +194,26 @@ class JobConfig(StrictModel):
             "persistent_data",
         ):  # fmt: skip
             data["render"].pop(key)
+        return data
+
+    def content_fingerprint(self) -> str:
+        """Hash of every field that changes what is rendered; execution-only fields are left out."""
+        data = self.content_settings()
         blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def settings_that_differ(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two config dumps, e.g. ["seed", "render.spp"]."""
+    keys = sorted(set(old) | set(new), key=lambda k: (k not in old or k not in new, k))
+    differ = []
+    for key in keys:
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            differ += settings_that_differ(a, b, f"{prefix}{key}.")
+        elif a != b:
+            differ.append(f"{prefix}{key}")
+    return differ
 
 
 def parse_resolution(text: str) -> tuple[int, int] | str:
@@ -223,7 +241,11 @@ def _read_yaml_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UsageError(f"--config: no such file {str(path)!r}")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"--config: {path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except OSError as exc:
+        raise UsageError(f"--config: cannot read {path} ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -257,6 +279,9 @@ def format_validation_error(exc: ValidationError, source: str = "config") -> str
             continue
         message = err["msg"].removeprefix("Value error, ")
         value = err.get("input")
+        inner, sep, rest = message.partition(": ")
+        if sep and isinstance(value, dict) and inner in value:  # a model-level check naming one of its fields
+            field, message, value = (f"{field}.{inner}" if loc else inner), rest, {}  # rest holds the value
         shown = "" if isinstance(value, dict) else f" (got {value!r})"
         parts.append(f"{field}: {message}{shown}")
     return f"{source}: " + "; ".join(parts)
@@ -305,8 +330,14 @@ def load_config(
             continue
         node = data
         *parents, leaf = dotted.split(".")
-        for key in parents:
+        for depth, key in enumerate(parents):
             node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                where = ".".join(parents[: depth + 1])
+                raise UsageError(
+                    f"{dotted}: {where} is a {type(node).__name__} ({node!r}), not a group of settings; "
+                    f"set the whole value instead (--set {where}=...)"
+                )
         node[leaf] = value
     if preset is not None and "out" not in data:
         data["out"] = f"outputs/{preset}"

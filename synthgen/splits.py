@@ -23,3 +23,12 @@ def assign_split(job_seed: int, group: int | str, ratios: dict[str, float]) -> s
         if draw < cumulative:
             return name
     return next(reversed(ratios))
+
+
+# Config keys (dataset.splits) -> the split names rows, folders and the dataset card use (Hugging Face's).
+DATASET_SPLIT_NAMES = {"train": "train", "val": "validation", "test": "test"}
+
+
+def dataset_split_name(config_key: str) -> str:
+    """``val`` (the config key) is stored as ``validation``, Hugging Face's name; the others as they are."""
+    return DATASET_SPLIT_NAMES.get(config_key, config_key)

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from synthgen.dataset.folder import FORMAT_NAME, MANIFEST_NAME
 from synthgen.dataset.image_codec import encode_image
 from synthgen.dataset.schema import IMAGE_STRUCT, SCHEMA_VERSION, dataset_schema
-from synthgen.dataset.shard_writer import file_sha256
+from synthgen.dataset.shard_writer import PROVENANCE_KEY, file_sha256, shard_provenance
 
 SIZE = 32
 # Columns the hands / spoof work adds; added here when the base schema does not have them yet.
@@ -26,7 +26,7 @@ OPTIONAL_FIELDS = [
     pa.field("nir", IMAGE_STRUCT),
     pa.field("attack_type", pa.string()),
 ]
-SPLIT_CYCLE = ("train", "train", "train", "val", "test")
+SPLIT_CYCLE = ("train", "train", "train", "validation", "test")
 
 
 def _cell(array: np.ndarray) -> dict[str, Any]:
@@ -120,26 +120,38 @@ def write_fake_dataset(
     row_group_rows: int = 4,
     drop: tuple[str, ...] = (),
     complete: bool = True,
+    config: Any = None,
 ) -> Path:
-    """Writes ``rows`` as shards + manifest (the layout ``synthgen render`` writes)."""
+    """Writes ``rows`` as shards + manifest (the layout ``synthgen render`` writes). With ``config`` (a JobConfig
+    whose renders_per_shard matches ``rows_per_shard`` renders) each shard carries synthgen's provenance
+    metadata, as ``synthgen render`` writes it (``synthgen repair`` reads it)."""
     schema = schema_for(drop)
     (folder / "data").mkdir(parents=True, exist_ok=True)
     shards = []
     for index, start in enumerate(range(0, len(rows), rows_per_shard)):
-        part = rows[start : start + rows_per_shard]
-        table = pa.Table.from_pylist([{n: r.get(n) for n in schema.names} for r in part], schema=schema)
-        path = folder / "data" / f"shard-{index:05d}.parquet"
-        pq.write_table(table, path, row_group_size=row_group_rows)
-        renders = [r["render_index"] for r in part]
-        shards.append(
-            {
-                "name": path.name,
-                "rows": len(part),
-                "bytes": path.stat().st_size,
-                "sha256": file_sha256(path),
-                "renders": [min(renders), max(renders) + 1],
-            }
-        )
+        plan = rows[start : start + rows_per_shard]  # one render plan: one file per split its rows fall in
+        renders = [r["render_index"] for r in plan]
+        splits = [s for s in ("train", "validation", "test") if any(r["split"] == s for r in plan)]
+        names = [f"{split}/shard-{index:05d}.parquet" for split in splits]
+        shard_schema = schema
+        if config is not None:
+            provenance = shard_provenance(config, (min(renders), max(renders) + 1)) | {"files": names}
+            shard_schema = schema.with_metadata({**schema.metadata, PROVENANCE_KEY: json.dumps(provenance).encode()})
+        for split, name in zip(splits, names, strict=True):
+            part = [r for r in plan if r["split"] == split]
+            table = pa.Table.from_pylist([{n: r.get(n) for n in schema.names} for r in part], schema=shard_schema)
+            path = folder / "data" / name
+            path.parent.mkdir(exist_ok=True)
+            pq.write_table(table, path, row_group_size=row_group_rows, write_page_checksum=True)  # as synthgen writes
+            shards.append(
+                {
+                    "name": name,
+                    "rows": len(part),
+                    "bytes": path.stat().st_size,
+                    "sha256": file_sha256(path),
+                    "renders": [min(renders), max(renders) + 1],
+                }
+            )
     manifest = {
         "format": FORMAT_NAME,
         "schema_version": SCHEMA_VERSION,

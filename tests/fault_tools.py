@@ -102,15 +102,22 @@ def wait_for(condition: Callable[[], object], timeout: float = 120, what: str = 
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def manifest_shards(out: Path) -> list[str]:
+def manifest_files(out: Path) -> list[str]:
+    """The shard files the manifest lists ("train/shard-00000.parquet", ...)."""
     try:  # the manifest is replaced atomically, so a read sees a whole one
         return [s["name"] for s in json.loads((out / "manifest.json").read_text())["shards"]]
     except (FileNotFoundError, json.JSONDecodeError):
         return []
 
 
+def manifest_shards(out: Path) -> list[str]:
+    """The finished shards (render plans, "shard-00000.parquet") the manifest lists; each is one file per split."""
+    return sorted({name.rsplit("/", 1)[-1] for name in manifest_files(out)})
+
+
 def shard_digests(out: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((out / "data").glob("*.parquet"))}
+    files = sorted((out / "data").glob("*/*.parquet"))
+    return {f"{p.parent.name}/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 def sample_ids(out: Path) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 
 from synthgen.config import load_config
 from synthgen.dataset.folder import LOCK_NAME, MANIFEST_NAME, DatasetWriter
+from synthgen.dataset.shard_writer import ShardRecord
 from synthgen.errors import UsageError
 from tests.conftest import run_cli
 
@@ -91,8 +92,12 @@ def _writer(tmp_path: Path, **overrides) -> DatasetWriter:
 
 def test_a_different_dataset_needs_overwrite_and_overwrite_keeps_foreign_files(tmp_path: Path) -> None:
     first = _writer(tmp_path).open()
-    shard = first.data_dir / "shard-00000.parquet"
+    shard = first.data_dir / "train" / "shard-00000.parquet"
+    shard.parent.mkdir()
     shard.write_bytes(b"old shard")
+    first.record_shard(
+        ShardRecord("train/shard-00000.parquet", 1, 9, "0" * 64, 0, 1)
+    )  # listed in the manifest: synthgen's
     first.release()
     (tmp_path / "ds" / "notes.txt").write_text("mine")
     with pytest.raises(UsageError, match="holds a different dataset"):
@@ -125,4 +130,4 @@ def test_validate_names_a_dataset_of_another_schema_version(tmp_path: Path) -> N
     (folder / MANIFEST_NAME).write_text(json.dumps(manifest | {"schema_version": 1}))
     result = run_cli("validate", str(folder), timeout=60)
     assert result.returncode == 1
-    assert "schema_version 1, this synthgen reads 2" in result.stdout + result.stderr
+    assert "schema_version 1, this synthgen reads 3" in result.stdout + result.stderr

@@ -55,7 +55,7 @@ def test_filters_are_views_and_combine(hands: Path) -> None:
     assert spoofs.count_rows() == len(expected) > 0
     assert set(spoofs.to_arrow(columns=["attack_type"]).column(0).to_pylist()) == {"print"}
     assert dataset.filter(attack_type="print").count_rows() == sum(r["attack_type"] == "print" for r in rows)
-    assert dataset.filter(split=["val", "test"]).count_rows() == sum(r["split"] in ("val", "test") for r in rows)
+    assert dataset.filter(split=["val", "test"]).count_rows() == sum(r["split"] in ("validation", "test") for r in rows)
     ids = dataset.filter(identity_range=(2, 4)).to_arrow(columns=["identity_id"]).column(0).to_pylist()
     assert sorted(set(ids)) == [2, 3] and len(ids) == sum(2 <= r["identity_id"] < 4 for r in rows)
     assert dataset.filter(kind="object").count_rows() == 0
@@ -170,5 +170,7 @@ def test_shards_a_run_is_still_writing_are_not_read(hands: Path, tmp_path: Path)
     copy = tmp_path / "copy"
     shutil.copytree(hands, copy)
     (copy / "data" / ".tmp-shard-00099.parquet.123").write_bytes(b"partial")
-    (copy / "data" / "shard-00099.parquet").write_bytes((copy / "data" / "shard-00000.parquet").read_bytes())
+    (copy / "data" / "train" / "shard-00099.parquet").write_bytes(
+        (copy / "data" / "train" / "shard-00000.parquet").read_bytes()
+    )
     assert open_dataset(copy).count_rows() == 48, "only the shards the manifest lists are read"

@@ -19,12 +19,12 @@ def _doc_queries() -> list[str]:
 def test_the_documented_duckdb_queries_run(tmp_path: Path) -> None:
     duckdb = pytest.importorskip("duckdb")
     rows = hand_rows(20, 5)
-    rows[0]["split"] = "val" if rows[0]["split"] != "val" else "train"  # identity 0 now leaks into a second split
+    rows[0]["split"] = "validation" if rows[0]["split"] != "validation" else "train"  # identity 0: two splits
     folder = write_fake_dataset(tmp_path / "hands", rows)
     queries = _doc_queries()
     assert len(queries) == 2
-    pattern = str(folder / "data" / "*.parquet")
-    summary, leaks = (duckdb.sql(q.replace("outputs/quickstart/data/*.parquet", pattern)).fetchall() for q in queries)
+    pattern = str(folder / "data" / "*" / "*.parquet")
+    summary, leaks = (duckdb.sql(q.replace("outputs/quickstart/data/*/*.parquet", pattern)).fetchall() for q in queries)
     assert sum(renders for _, _, renders, _ in summary) == 20
     assert all(0 < area < 1 for *_, area in summary)
     assert [identity for identity, _ in leaks] == [0]

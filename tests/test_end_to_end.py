@@ -36,8 +36,13 @@ def _box_corners(obj: dict) -> np.ndarray:
 def test_render_writes_a_valid_dataset(rendered_dataset: Path) -> None:
     manifest = json.loads((rendered_dataset / "manifest.json").read_text())
     assert manifest["complete"] is True
-    assert manifest["rows"] == 4 and manifest["num_shards"] == 2
-    assert [s["rows"] for s in manifest["shards"]] == [2, 2]
+    # 2 render plans of 2 renders; render 0 falls in test, 1-3 in train: one file per plan and split.
+    assert manifest["rows"] == 4 and manifest["num_shards"] == 3
+    assert {s["name"]: s["rows"] for s in manifest["shards"]} == {
+        "test/shard-00000.parquet": 1,
+        "train/shard-00000.parquet": 1,
+        "train/shard-00001.parquet": 2,
+    }
     result = run_cli("validate", str(rendered_dataset))
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -49,7 +54,7 @@ def test_rows_carry_the_contract_columns_and_unique_ids(rendered_dataset: Path) 
     assert len(set(ids)) == len(ids) == 4
     assert table.column("aug_index").to_pylist() == [0, 0, 0, 0]
     assert set(table.column("kind").to_pylist()) == {"object"}
-    metadata = pq.ParquetFile(next((rendered_dataset / "data").glob("*.parquet"))).metadata
+    metadata = pq.ParquetFile(next((rendered_dataset / "data").glob("*/*.parquet"))).metadata
     group = metadata.row_group(0)
     compression = {group.column(i).path_in_schema: group.column(i).compression for i in range(group.num_columns)}
     assert compression["image.bytes"] == "ZSTD" and compression["depth.bytes"] == "ZSTD"
@@ -110,14 +115,16 @@ def test_depth_is_planar_metric_depth(rendered_dataset: Path) -> None:
 
 def test_huggingface_datasets_decodes_the_shards(rendered_dataset: Path) -> None:
     datasets = pytest.importorskip("datasets")
-    loaded = datasets.load_dataset("parquet", data_files=str(rendered_dataset / "data" / "*.parquet"), split="train")
+    loaded = datasets.load_dataset(
+        "parquet", data_files=str(rendered_dataset / "data" / "*" / "*.parquet"), split="train"
+    )
     assert len(loaded) == 4
     assert isinstance(loaded.features["image"], datasets.Image)
     first = loaded[0]
     assert first["image"].size == (64, 64) and first["image"].mode == "RGB"
     assert first["mask"].size == (64, 64)
     assert len(first["camera_K"]) == 3 and len(first["camera_K"][0]) == 3
-    stored = pq.read_table(sorted((rendered_dataset / "data").glob("*.parquet"))[0]).slice(0, 1).to_pylist()[0]
+    stored = pq.read_table(sorted((rendered_dataset / "data").glob("*/*.parquet"))[0]).slice(0, 1).to_pylist()[0]
     for column in ("image", "mask", "depth"):  # Pillow's decoding of the stored codec agrees with synthgen's
         np.testing.assert_array_equal(np.asarray(first[column]), decode_image(stored[column]["bytes"]))
 
@@ -130,11 +137,11 @@ def test_rerunning_the_same_command_resumes_without_rendering(rendered_dataset: 
         if path.is_file():  # (inspect may have added report/ to the shared dataset)
             (copy / path.relative_to(rendered_dataset)).parent.mkdir(parents=True, exist_ok=True)
             (copy / path.relative_to(rendered_dataset)).write_bytes(path.read_bytes())
-    before = {p.name: p.read_bytes() for p in (copy / "data").glob("*.parquet")}
+    before = {p.relative_to(copy): p.read_bytes() for p in (copy / "data").glob("*/*.parquet")}
     result = run_cli("render", "--preset", "smoke", "--out", str(copy), "--no-progress")
     assert result.returncode == 0, result.stderr
     assert "2 kept" in result.stderr and "0 written" in result.stderr
-    assert {p.name: p.read_bytes() for p in (copy / "data").glob("*.parquet")} == before
+    assert {p.relative_to(copy): p.read_bytes() for p in (copy / "data").glob("*/*.parquet")} == before
 
 
 def test_a_corrupt_shard_is_named_by_validate_and_rerendered_identically(
@@ -146,7 +153,7 @@ def test_a_corrupt_shard_is_named_by_validate_and_rerendered_identically(
         if path.is_file():  # (inspect may have added report/ to the shared dataset)
             (copy / path.relative_to(rendered_dataset)).parent.mkdir(parents=True, exist_ok=True)
             (copy / path.relative_to(rendered_dataset)).write_bytes(path.read_bytes())
-    shard = sorted((copy / "data").glob("*.parquet"))[1]
+    shard = sorted((copy / "data").glob("*/*.parquet"))[1]
     original = shard.read_bytes()
     shard.write_bytes(original[: len(original) // 2])
     result = run_cli("validate", str(copy))
@@ -157,7 +164,7 @@ def test_a_corrupt_shard_is_named_by_validate_and_rerendered_identically(
     assert run_cli("validate", str(copy)).returncode == 0
     # Same seed, same spec, same Cycles seed: the re-rendered shard holds the same samples.
     assert pq.read_table(shard, columns=["sample_id", "spec"]).equals(
-        pq.read_table(rendered_dataset / "data" / shard.name, columns=["sample_id", "spec"])
+        pq.read_table(rendered_dataset / shard.relative_to(copy), columns=["sample_id", "spec"])
     )
 
 

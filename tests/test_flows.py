@@ -33,6 +33,7 @@ from tests.fault_tools import (
     SHARDS,
     SLOW_CONFIG,
     expected_ids,
+    manifest_files,
     manifest_shards,
     render_workers,
     sample_ids,
@@ -51,7 +52,7 @@ def prefect_api() -> Iterator[None]:
 
 
 def _shards(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((out / "data").glob("*.parquet"))}
+    return {f"{p.parent.name}/{p.name}": p.read_bytes() for p in sorted((out / "data").glob("*/*.parquet"))}
 
 
 def _run(**parameters: Any) -> tuple[dict[str, Any], Any]:
@@ -107,14 +108,14 @@ def test_a_rerun_keeps_finished_shards_and_rerenders_a_truncated_one(prefect_api
     summary, _ = _run(preset="smoke", out=str(out))
     assert (summary["shards_written"], summary["shards_kept"]) == (0, 2)
     assert _shards(out) == before
-    truncated = out / "data" / "shard-00001.parquet"
-    truncated.write_bytes(before[truncated.name][:1000])
+    truncated = out / "data" / "train" / "shard-00001.parquet"
+    truncated.write_bytes(before["train/shard-00001.parquet"][:1000])
     assert any("shard-00001.parquet" in p for p in validate_dataset(out))
     summary, _ = _run(preset="smoke", out=str(out))
     assert (summary["shards_written"], summary["shards_kept"]) == (1, 1)
     assert validate_dataset(out) == []
     after = _shards(out)
-    assert after["shard-00000.parquet"] == before["shard-00000.parquet"], "the finished shard is not rewritten"
+    assert after["train/shard-00000.parquet"] == before["train/shard-00000.parquet"], "a finished shard is kept"
     assert pq.read_table(truncated).column("sample_id").to_pylist() == ["s0-r00000002-a000", "s0-r00000003-a000"]
 
 
@@ -182,14 +183,15 @@ def test_a_killed_flow_run_resumes_with_only_the_missing_shards(prefect_api: Non
     before = shard_digests(out)
     # A shard a task had written but the killed flow had not recorded yet may be there too: complete (it was
     # renamed into place) but unlisted, so the rerun renders it again.
-    assert set(kept) <= set(before) and not list((out / "data").glob(".tmp-*"))
+    kept_files = manifest_files(out)
+    assert set(kept_files) <= set(before) and not list((out / "data").rglob(".tmp-*"))
     again = subprocess.run(
         [sys.executable, "-m", "flows", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
     )
     assert again.returncode == 0, again.stderr
     assert f"({SHARDS - len(kept)} written, {len(kept)} kept)" in again.stderr
     after = shard_digests(out)
-    assert {name: after[name] for name in kept} == {name: before[name] for name in kept}
+    assert {name: after[name] for name in kept_files} == {name: before[name] for name in kept_files}
     assert validate_dataset(out) == []
     assert sorted(sample_ids(out)) == expected_ids()
 

@@ -111,7 +111,7 @@ def test_nir_is_a_grey_image_aligned_with_the_rgb(hand_dataset: Path) -> None:
 
 def test_datasets_decodes_hand_columns(hand_dataset: Path) -> None:
     datasets = pytest.importorskip("datasets")
-    loaded = datasets.load_dataset("parquet", data_files=str(hand_dataset / "data" / "*.parquet"), split="train")
+    loaded = datasets.load_dataset("parquet", data_files=str(hand_dataset / "data" / "*" / "*.parquet"), split="train")
     assert loaded[0]["nir"].mode == "L"
     assert len(loaded[0]["keypoints_2d"]) == 21
 

@@ -16,6 +16,7 @@ what `prefect work-pool create` took, plus the scheduler's loop.
 from __future__ import annotations
 
 import datetime
+import json
 import subprocess
 import sys
 import time
@@ -126,10 +127,9 @@ def _assert_valid_dataset(run: FlowRun, out_dir: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert sorted(p.name for p in (dataset / "data").glob("*.parquet")) == [
-        "shard-00000.parquet",
-        "shard-00001.parquet",
-    ]
+    listed = sorted(s["name"] for s in json.loads((dataset / "manifest.json").read_text())["shards"])
+    assert sorted(f"{p.parent.name}/{p.name}" for p in (dataset / "data").glob("*/*.parquet")) == listed
+    assert {name.split("/")[1] for name in listed} == {"shard-00000.parquet", "shard-00001.parquet"}
 
 
 def _test_prefect_yaml(tmp_path: Path, out_dir: Path, first_run_delay_s: float) -> Path:

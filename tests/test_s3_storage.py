@@ -103,7 +103,16 @@ def _cli(*args: str, env: dict[str, str], timeout: float = 300) -> subprocess.Co
 
 
 def _shard_objects(keys: list[str]) -> list[str]:
-    return [k for k in keys if k.startswith("data/") and k.endswith(".parquet")]
+    return sorted(k for k in keys if k.startswith("data/") and k.endswith(".parquet"))
+
+
+def _plans(keys: list[str]) -> list[str]:
+    """The render plans whose files are there (data/<split>/shard-NNNNN.parquet -> shard-NNNNN.parquet)."""
+    return sorted({k.rsplit("/", 1)[-1] for k in _shard_objects(keys)})
+
+
+# The smoke preset (seed 0): render 0 falls in test, renders 1-3 in train; two renders per shard.
+SMOKE_SHARDS = ["data/test/shard-00000.parquet", "data/train/shard-00000.parquet", "data/train/shard-00001.parquet"]
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +127,7 @@ def s3_dataset(moto: MotoServer) -> str:
 def test_render_writes_a_valid_dataset_to_s3(moto: MotoServer, s3_dataset: str, s3_env: dict[str, str]) -> None:
     prefix = s3_dataset.removeprefix(f"s3://{BUCKET}/")
     keys = _keys(moto, prefix)
-    assert _shard_objects(keys) == ["data/shard-00000.parquet", "data/shard-00001.parquet"]
+    assert _shard_objects(keys) == SMOKE_SHARDS
     assert "manifest.json" in keys and "README.md" in keys
     assert not [k for k in keys if ".tmp-" in k or k.endswith(".synthgen.lock")], keys  # no leftovers, lock released
     done = _cli("validate", s3_dataset, env=s3_env, timeout=120)
@@ -141,7 +150,7 @@ def test_open_dataset_and_hugging_face_read_it_back(
     assert hf[0]["image"].size == (64, 64)
     # Hugging Face's own loader straight from the bucket (s3fs reads AWS_ENDPOINT_URL like pyarrow does).
     loaded = datasets.load_dataset(
-        "parquet", data_files=f"{s3_dataset}/data/*.parquet", split="train", cache_dir=str(tmp_path / "hf2")
+        "parquet", data_files=f"{s3_dataset}/data/*/*.parquet", split="train", cache_dir=str(tmp_path / "hf2")
     )
     assert sorted(loaded["sample_id"]) == ids
 
@@ -186,7 +195,7 @@ def test_a_killed_render_resumes_on_s3(moto: MotoServer, s3_env: dict[str, str],
     assert again.returncode == 0, again.stderr
     assert "taking over the lock" in again.stderr
     keys = _keys(moto, prefix)
-    assert _shard_objects(keys) == [f"data/shard-{i:05d}.parquet" for i in range(SHARDS)]
+    assert _plans(keys) == [f"shard-{i:05d}.parquet" for i in range(SHARDS)]
     assert {name: _object(moto, prefix, f"data/{name}") for name in kept} == before
     assert validate_dataset(url) == []
     ids = open_dataset(url).to_arrow(columns=["sample_id"]).column("sample_id").to_pylist()
@@ -262,7 +271,7 @@ def test_dask_workers_in_other_processes_write_one_dataset_to_s3(
     with SyncPrefectClient(prefect_api.api_url) as prefect:  # and the server recorded those task runs
         task_runs = [t for t in prefect.read_task_runs() if t.name.startswith("render-shard-")]
     assert len(task_runs) == 3 and all(t.state is not None and t.state.is_completed() for t in task_runs)
-    assert _shard_objects(_keys(moto, prefix)) == [f"data/shard-{i:05d}.parquet" for i in range(3)]
+    assert _plans(_keys(moto, prefix)) == [f"shard-{i:05d}.parquet" for i in range(3)]
     assert validate_dataset(url) == []
     ids = open_dataset(url).to_arrow(columns=["sample_id"]).column("sample_id").to_pylist()
     assert sorted(ids) == [f"s0-r{i:08d}-a000" for i in range(6)]

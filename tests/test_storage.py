@@ -125,8 +125,8 @@ def test_the_command_line_renders_into_a_file_url(tmp_path: Path) -> None:
     url = f"file://{tmp_path}/ds"
     result = run_cli("render", "--preset", "smoke", "--out", url, "--no-progress")
     assert result.returncode == 0, result.stderr
-    shards = sorted(p.name for p in (tmp_path / "ds" / "data").iterdir())
-    assert shards == ["shard-00000.parquet", "shard-00001.parquet"]
+    shards = sorted(f"{p.parent.name}/{p.name}" for p in (tmp_path / "ds" / "data").glob("*/*.parquet"))
+    assert shards == ["test/shard-00000.parquet", "train/shard-00000.parquet", "train/shard-00001.parquet"]
     assert run_cli("validate", url).returncode == 0
     assert validate_dataset(tmp_path / "ds") == []
 
@@ -139,12 +139,12 @@ def test_the_pipeline_renders_and_resumes_on_memory_storage(memory_url: str) -> 
     assert validate_dataset(memory_url) == []
     store = DatasetStore(memory_url)
     assert b"4 rows" in store.read_bytes("README.md")  # the dataset card is written to object storage too
-    before = {name: store.sha256(f"data/{name}") for name in store.list_names("data")}
+    before = {name: store.sha256(f"data/{name}") for name in ("train/shard-00000.parquet", "test/shard-00000.parquet")}
     again = run_job(config)
     assert (again.shards_written, again.shards_kept) == (0, 2)
-    store.write_atomic("data/shard-00001.parquet", store.read_bytes("data/shard-00001.parquet")[:500])
+    store.write_atomic("data/train/shard-00001.parquet", store.read_bytes("data/train/shard-00001.parquet")[:500])
     assert any("shard-00001.parquet" in p and "truncated" in p for p in validate_dataset(memory_url))
     third = run_job(config)
     assert (third.shards_written, third.shards_kept) == (1, 1)
     assert validate_dataset(memory_url) == []
-    assert store.sha256("data/shard-00000.parquet") == before["shard-00000.parquet"]
+    assert store.sha256("data/train/shard-00000.parquet") == before["train/shard-00000.parquet"]

@@ -23,7 +23,9 @@ from synthgen.data.decode import array_columns
 from synthgen.data.reader import ShardReader
 from synthgen.dataset.folder import DATA_DIR_NAME, FORMAT_NAME, MANIFEST_NAME, shard_name, write_json_atomic
 from synthgen.dataset.image_codec import decode_image, encode_image
+from synthgen.dataset.schema import SCHEMA_VERSION
 from synthgen.dataset.shard_writer import write_shard
+from synthgen.dataset.storage import DatasetStore
 
 IMAGES = ("image", "mask", "depth")
 LABELS = ("sample_id", "bbox", "instances", "camera_K", "camera_pose", "spec")
@@ -45,9 +47,17 @@ def replicate_dataset(source: Path, out: Path, rows: int) -> Path:
     records = []
     for index, start in enumerate(range(0, rows, ROWS_PER_SHARD)):
         part = everything[start : start + ROWS_PER_SHARD]
-        path = out / DATA_DIR_NAME / shard_name(index)
-        records.append(write_shard(part, path, ROW_GROUP_ROWS, (start, start + len(part))).to_json())
-    manifest = {"format": FORMAT_NAME, "complete": True, "rows": rows, "num_shards": len(records), "shards": records}
+        store = DatasetStore(out)
+        relative = f"{DATA_DIR_NAME}/{shard_name(index, 'train')}"
+        records.append(write_shard(part, relative, ROW_GROUP_ROWS, (start, start + len(part)), store=store).to_json())
+    manifest = {
+        "format": FORMAT_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "complete": True,
+        "rows": rows,
+        "num_shards": len(records),
+        "shards": records,
+    }
     write_json_atomic(out / MANIFEST_NAME, manifest)
     return out
 

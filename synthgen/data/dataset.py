@@ -22,8 +22,11 @@ import pyarrow.dataset as pads
 from synthgen.data.filters import build_filter, combine, require_columns
 from synthgen.data.reader import ShardReader, list_units
 from synthgen.data.source import DatasetSource, load_manifest, resolve_source
+from synthgen.dataset.folder import DATA_DIR_NAME
+from synthgen.dataset.integrity import VERIFIED_PARQUET, VERIFY_CHOICES, Verify, check_shard, repair_hint
+from synthgen.dataset.storage import DatasetStore
 from synthgen.dataset.url_options import fsspec_storage_options
-from synthgen.errors import UsageError
+from synthgen.errors import DatasetInvalid, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,9 @@ class SynthgenDataset:
         return self.source.shard_paths(self.manifest)
 
     def arrow_dataset(self) -> pads.Dataset:
-        return pads.dataset(self.shard_paths, schema=self.schema, format="parquet", filesystem=self.source.filesystem)
+        return pads.dataset(
+            self.shard_paths, schema=self.schema, format=VERIFIED_PARQUET, filesystem=self.source.filesystem
+        )
 
     def count_rows(self) -> int:
         return self.arrow_dataset().count_rows(filter=self.expression)
@@ -109,6 +114,8 @@ class SynthgenDataset:
         selected = self._check_columns(columns, "to_hf")
         if url_options := fsspec_storage_options(self.source.location):  # s3://...?endpoint_override=... for s3fs
             kwargs.setdefault("storage_options", url_options)
+        # Page checksums verified as synthgen's own readers do (datasets' parquet builder takes scan options).
+        kwargs.setdefault("fragment_scan_options", VERIFIED_PARQUET.default_fragment_scan_options)
         return datasets.Dataset.from_parquet(
             self.source.shard_urls(self.manifest),
             columns=selected,
@@ -155,15 +162,26 @@ class SynthgenDataset:
 
 def _unified_schema(source: DatasetSource, paths: list[str]) -> pa.Schema:
     """One schema over all shards (footers only), so a column that only some shards hold is still seen."""
-    dataset = pads.dataset(paths, format="parquet", filesystem=source.filesystem)
+    dataset = pads.dataset(paths, format=VERIFIED_PARQUET, filesystem=source.filesystem)
     schemas = [fragment.physical_schema for fragment in dataset.get_fragments()]
     return pa.unify_schemas(schemas) if len(schemas) > 1 else dataset.schema
 
 
-def open_dataset(path_or_url: str | Path) -> SynthgenDataset:
-    """Opens a dataset folder (``OUT`` of a render) or URL; UsageError if it is not a synthgen dataset."""
+def open_dataset(path_or_url: str | Path, verify: Verify = "sha256") -> SynthgenDataset:
+    """Opens a dataset folder (``OUT`` of a render) or URL; UsageError if it is not a synthgen dataset.
+
+    Every shard is checked against the manifest before it is first read: its size always, and with
+    ``verify="sha256"`` (the default) its whole sha256, which reads every byte once; ``verify="size"`` skips the
+    hash (huge remote datasets). Either way every read verifies the Parquet page checksums. A shard that fails
+    raises ``CorruptShard`` (exit 1) naming it and how to repair it.
+    """
+    if verify not in VERIFY_CHOICES:
+        raise UsageError(f"open_dataset verify: expected one of {', '.join(VERIFY_CHOICES)}, got {verify!r}")
     source = resolve_source(path_or_url)
     manifest = load_manifest(source)
+    store = DatasetStore(source.location, field="dataset")
+    for entry in manifest["shards"]:
+        check_shard(store, f"{DATA_DIR_NAME}/{entry['name']}", entry, verify, source.location)
     if not manifest.get("complete", False):
         log.warning(
             "dataset %s is not complete (a run is writing it or was interrupted): reading its %d finished shard(s)",
@@ -174,5 +192,8 @@ def open_dataset(path_or_url: str | Path) -> SynthgenDataset:
     try:
         schema = _unified_schema(source, paths)
     except (OSError, pa.ArrowInvalid) as exc:
-        raise UsageError(f"dataset: cannot read the shards of {source.location!r} ({exc})") from None
+        reason = " ".join(str(exc).split())  # pyarrow's messages span lines
+        raise DatasetInvalid(
+            f"dataset: cannot read the shards of {source.location!r} ({reason}); {repair_hint(source.location)}"
+        ) from None
     return SynthgenDataset(source, manifest, schema)

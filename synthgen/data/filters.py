@@ -43,6 +43,23 @@ def _one_of(column: str, value: str | Sequence[str]) -> pc.Expression:
     return field == values[0] if len(values) == 1 else field.isin(values)
 
 
+SPLIT_NAMES = ("train", "validation", "test")
+SPLIT_ALIASES = {"val": "validation"}  # synthgen's config key (dataset.splits.val) and older datasets' value
+
+
+def _split_values(value: str | Sequence[str]) -> list[str]:
+    """Split names as stored: Hugging Face's ``validation`` and synthgen's ``val`` both match either spelling;
+    an unknown name is an error, never an empty result."""
+    values = [value] if isinstance(value, str) else list(value)
+    stored: list[str] = []
+    for name in values:
+        canonical = SPLIT_ALIASES.get(name, name)
+        if canonical not in SPLIT_NAMES:
+            raise UsageError(f"filter split: unknown split {name!r} (choose from train, validation (or val), test)")
+        stored += ["validation", "val"] if canonical == "validation" else [canonical]
+    return stored
+
+
 def _identity_range(schema: pa.Schema, bounds: tuple[int, int]) -> pc.Expression:
     dtype = schema.field("identity_id").type
     if not pa.types.is_integer(dtype):
@@ -86,6 +103,8 @@ def build_filter(
         require_columns(schema, [column], f"filter {argument}")
         if column == "identity_id":
             parts.append(_identity_range(schema, value))
+        elif column == "split":
+            parts.append(_one_of(column, _split_values(value)))
         elif column == "is_live":
             parts.append(pc.field("is_live") == bool(value))
         else:

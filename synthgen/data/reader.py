@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 
 from synthgen.data.decode import decode_rows
+from synthgen.dataset.integrity import VERIFIED_PARQUET
 
-PARQUET = pads.ParquetFileFormat()
+PARQUET = VERIFIED_PARQUET  # page checksums verified on every read
 
 
 @dataclass(frozen=True)

@@ -54,11 +54,18 @@ class SynthgenIterableDataset(IterableDataset):
         self.seed = seed
         self.rank = rank
         self.world_size = world_size
-        self.epoch = 0
+        # In shared memory: DataLoader workers kept alive across epochs (persistent_workers=True) hold a copy of
+        # this dataset made at their start, and still see the epoch that set_epoch writes here.
+        self._epoch = torch.zeros(1, dtype=torch.int64).share_memory_()
+
+    @property
+    def epoch(self) -> int:
+        return int(self._epoch[0])
 
     def set_epoch(self, epoch: int) -> None:
-        """With ``shuffle``, each epoch gets its own (seeded, rank-consistent) order."""
-        self.epoch = epoch
+        """With ``shuffle``, each epoch gets its own (seeded, rank-consistent) order; works with persistent
+        DataLoader workers too."""
+        self._epoch[0] = int(epoch)
 
     def _consumer(self) -> tuple[int, int]:
         rank, world = rank_and_world_size()

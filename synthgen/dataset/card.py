@@ -16,13 +16,14 @@ import pyarrow.compute as pc
 
 from synthgen import __version__
 from synthgen.data.dataset import open_dataset
-from synthgen.dataset.folder import CARD_NAME
+from synthgen.dataset.folder import CARD_NAME, DATA_DIR_NAME, SPLIT_DIRS, read_manifest, record_written
 from synthgen.dataset.storage import DatasetStore
+from synthgen.splits import dataset_split_name
 
 log = logging.getLogger(__name__)
 
 
-SPLIT_ORDER = ("train", "val", "test")
+SPLIT_ORDER = ("train", "validation", "test")
 # Third-party assets by the kind of sample that uses them (see NOTICE).
 ASSET_LICENSES = {
     "object": "Tabletop objects, materials and lighting are procedural (made by synthgen's code): no third-party "
@@ -130,11 +131,25 @@ hf = train.to_hf()                                          # datasets.Dataset, 
 loader = train.to_torch(columns=["image", "mask", "bbox"])  # torch IterableDataset of numpy arrays
 ```
 
-Without synthgen: `datasets.load_dataset("parquet", data_files="{path}/data/*.parquet", split="train")`
-(every row is in that one Hugging Face split; the `split` column says train / val / test), or
-`pyarrow.dataset.dataset("{path}/data", format="parquet")`. The columns are described in synthgen's
+Without synthgen: `datasets.load_dataset("{path}")` reads this card's `configs`: the splits `train`,
+`validation` and `test`, each from its own files (`data/<split>/shard-NNNNN.parquet`); a listed file that is
+missing is an error. It does not check the manifest's sha256 nor (unless given
+`fragment_scan_options=pyarrow.dataset.ParquetFragmentScanOptions(page_checksum_verification=True)`) the Parquet
+page checksums: `synthgen validate` or `open_dataset` do. Or `pyarrow.dataset.dataset("{path}/data",
+format="parquet")`. The columns are described in synthgen's
 `docs/dataset-format.md` (schema version {schema_version}).
 """
+
+
+def _data_files(manifest: dict[str, Any]) -> list[str]:
+    """The card's ``configs`` entry: every split with its exact files (not a glob, so a missing shard fails
+    ``datasets.load_dataset`` instead of loading fewer rows)."""
+    lines = []
+    for split in SPLIT_DIRS:
+        names = [entry["name"] for entry in manifest["shards"] if entry["name"].startswith(f"{split}/")]
+        if names:
+            lines += [f"  - split: {split}", "    path:", *(f"    - {DATA_DIR_NAME}/{name}" for name in names)]
+    return lines
 
 
 def card_text(location: str | Path) -> str:
@@ -152,8 +167,7 @@ def card_text(location: str | Path) -> str:
         "configs:",
         "- config_name: default",
         "  data_files:",
-        "  - split: train",
-        "    path: data/*.parquet",
+        *_data_files(manifest),
         "---",
         "",
         f"# {name}",
@@ -174,7 +188,10 @@ def card_text(location: str | Path) -> str:
     return "\n".join(
         [
             *front,
-            *_counts_section(labels, list(manifest.get("config", {}).get("dataset", {}).get("splits", {}))),
+            *_counts_section(
+                labels,
+                [dataset_split_name(s) for s in manifest.get("config", {}).get("dataset", {}).get("splits", {})],
+            ),
             *_config_section(manifest),
             loading,
             *licenses,
@@ -186,7 +203,13 @@ def write_dataset_card(location: str | Path) -> str:
     """Writes ``README.md`` into the dataset at ``location`` (a folder or URL), whole or not at all (the store's
     atomic write), and returns where it went."""
     store = DatasetStore(str(location), field="dataset")
-    store.write_atomic(CARD_NAME, card_text(location).encode("utf-8"))
+    manifest = read_manifest(store)
+    if store.is_file(CARD_NAME) and store.sha256(CARD_NAME) != manifest.get("written", {}).get(CARD_NAME):
+        log.warning("keeping %s: it is not the card synthgen wrote (edited by hand?)", store.where(CARD_NAME))
+        return store.where(CARD_NAME)
+    data = card_text(location).encode("utf-8")
+    store.write_atomic(CARD_NAME, data)
+    record_written(store, CARD_NAME, data)
     log.debug("wrote the dataset card %s", store.where(CARD_NAME))
     return store.where(CARD_NAME)
 

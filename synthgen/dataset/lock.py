@@ -15,11 +15,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
 import os
 import socket
+import stat
 import threading
 import time
 import uuid
@@ -47,7 +49,19 @@ class FileLock:
     """flock on a local lock file."""
 
     def __init__(self, store: DatasetStore) -> None:
-        handle: IO[str] = open(store.local_path(LOCK_NAME), "a+")  # noqa: SIM115 (held open for the whole run)
+        path = store.local_path(LOCK_NAME)
+        try:  # O_NOFOLLOW: a lock that is a symbolic link is refused, never followed (its target stays untouched)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UsageError(
+                    f"{store.field}: {path} is a symbolic link; remove it (synthgen never follows it)"
+                ) from None
+            raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise UsageError(f"{store.field}: {path} is not a regular file; remove it")
+        handle: IO[str] = os.fdopen(fd, "r+")  # held open for the whole run
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -24,7 +24,7 @@ from synthgen.dataset.columns import (
 )
 from synthgen.scenes.registry import scene_kinds
 
-SCHEMA_VERSION = 2  # 2: instances gained product fields; attack, product and defect columns (docs/dataset-format.md)
+SCHEMA_VERSION = 3  # 3: data/<split>/ folders, "validation", provenance metadata (docs/dataset-format.md)
 
 INSTANCE_STRUCT = pa.struct(
     [

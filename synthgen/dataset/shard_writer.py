@@ -4,6 +4,7 @@ a temporary file renamed into place on a local disk, one object on object storag
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthgen.dataset.schema import column_names, dataset_schema, image_column_names
+from synthgen import __version__
+from synthgen.config import JobConfig
+from synthgen.dataset.schema import SCHEMA_VERSION, column_names, dataset_schema, image_column_names
 from synthgen.dataset.storage import TEMP_PREFIX, DatasetStore
+from synthgen.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +81,28 @@ def _column_encodings(schema: pa.Schema) -> tuple[dict[str, str], list[str]]:
     return compression, dictionary
 
 
-def encode_shard(rows: list[dict[str, Any]], row_group_rows: int) -> tuple[pa.Buffer, int]:
-    """The Parquet bytes of ``rows`` (dicts keyed by the schema's columns) and their row count."""
+PROVENANCE_KEY = b"synthgen_shard"  # schema metadata: what `synthgen repair` needs to rebuild a manifest
+
+
+def shard_provenance(config: JobConfig, render_range: tuple[int, int]) -> dict[str, Any]:
+    """What a shard says about itself: the job that made it (whole config and fingerprint) and its renders."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "synthgen_version": __version__,
+        "fingerprint": config.content_fingerprint(),
+        "renders": list(render_range),
+        "config": config.model_dump(mode="json"),
+    }
+
+
+def encode_shard(
+    rows: list[dict[str, Any]], row_group_rows: int, provenance: dict[str, Any] | None = None
+) -> tuple[pa.Buffer, int]:
+    """The Parquet bytes of ``rows`` (dicts keyed by the schema's columns) and their row count; ``provenance``
+    (``shard_provenance``) goes into the schema metadata."""
     schema = dataset_schema()
+    if provenance is not None:
+        schema = schema.with_metadata({**schema.metadata, PROVENANCE_KEY: json.dumps(provenance).encode()})
     table = pa.Table.from_pydict({name: [row[name] for row in rows] for name in column_names()}, schema=schema)
     compression, dictionary_columns = _column_encodings(schema)
     sink = pa.BufferOutputStream()
@@ -89,6 +112,7 @@ def encode_shard(rows: list[dict[str, Any]], row_group_rows: int) -> tuple[pa.Bu
         compression=compression,
         use_dictionary=dictionary_columns,
         write_statistics=True,
+        write_page_checksum=True,  # CRC32 per page: every synthgen reader verifies them (dataset/integrity.py)
     ) as writer:
         writer.write_table(table, row_group_size=row_group_rows)
     return sink.getvalue(), table.num_rows
@@ -100,14 +124,23 @@ def write_shard(
     row_group_rows: int,
     render_range: tuple[int, int],
     store: DatasetStore | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> ShardRecord:
     """Writes ``rows`` to ``path`` (a local file, or with ``store`` a path relative to the store's root) and never
     leaves a partial file there. Raises StorageError when the output cannot be written (disk full, read-only)."""
     if store is None:
         store, path = DatasetStore(Path(path).parent), Path(path).name
-    data, num_rows = encode_shard(rows, row_group_rows)
+    data, num_rows = encode_shard(rows, row_group_rows, provenance)
+    folder = str(path).rsplit("/", 1)[0] if "/" in str(path) else ""
+    if store.is_local and folder:
+        try:
+            store.make_dirs(folder)  # data/<split>/ appears with its first shard
+        except OSError as exc:
+            raise StorageError(
+                f"{store.field}: cannot write {store.where(str(path))} ({exc.strerror or exc})"
+            ) from None
     store.write_atomic(str(path), data)
-    name = str(path).rsplit("/", 1)[-1]
+    name = str(path).removeprefix("data/")  # the manifest names shards relative to data/: "train/shard-00000..."
     record = ShardRecord(name, num_rows, data.size, hashlib.sha256(memoryview(data)).hexdigest(), *render_range)
     log.debug("wrote %s (%d rows, %.1f MB)", store.where(str(path)), record.rows, record.bytes / 1e6)
     return record

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthgen.dataset.folder import DATA_DIR_NAME, read_manifest
+from synthgen.dataset.folder import DATA_DIR_NAME, SPLIT_DIRS, read_manifest
 from synthgen.dataset.schema import SCHEMA_VERSION, dataset_schema
 from synthgen.dataset.storage import DatasetStore
 
@@ -34,7 +34,8 @@ def validate_dataset(folder: Path | str) -> list[str]:
     if manifest.get("schema_version") != SCHEMA_VERSION:
         return [
             f"manifest.json: schema_version {manifest.get('schema_version')!r}, this synthgen reads {SCHEMA_VERSION} "
-            "(re-render it, or read it with the synthgen version that wrote it)"
+            "(re-render it with --overwrite, or read it with the synthgen version that wrote it; "
+            "docs/dataset-format.md says what changed)"
         ]
     listed = {entry["name"] for entry in manifest["shards"]}
     sample_ids: set[str] = set()
@@ -51,7 +52,7 @@ def validate_dataset(folder: Path | str) -> list[str]:
             problems.append(f"{where}: sha256 differs from the manifest (corrupt or replaced)")
             continue
         try:
-            parquet = pq.ParquetFile(store.open_input_file(where))
+            parquet = pq.ParquetFile(store.open_input_file(where), page_checksum_verification=True)
         except (pa.ArrowInvalid, OSError) as exc:
             problems.append(f"{where}: not a readable Parquet file ({exc})")
             continue
@@ -69,15 +70,18 @@ def validate_dataset(folder: Path | str) -> list[str]:
         rows += parquet.metadata.num_rows
     if rows != manifest["rows"] and not problems:
         problems.append(f"manifest: rows is {manifest['rows']} but the shards hold {rows}")
-    for name in store.list_names(DATA_DIR_NAME):
+    found = [name for name in store.list_names(DATA_DIR_NAME) if name.endswith(".parquet")]
+    found += [f"{split}/{name}" for split in SPLIT_DIRS for name in store.list_names(f"{DATA_DIR_NAME}/{split}")]
+    for name in found:
         if name.endswith(".parquet") and name not in listed:
             problems.append(f"{DATA_DIR_NAME}/{name}: not listed in the manifest")
     config = manifest.get("config", {})
     per_shard = config.get("dataset", {}).get("renders_per_shard")
     if per_shard:
         planned = math.ceil(manifest["num_renders"] / per_shard)
-        if len(listed) != planned:
-            problems.append(f"manifest: {len(listed)} of {planned} planned shards are present (unfinished run?)")
+        present = len({tuple(entry["renders"]) for entry in manifest["shards"]})
+        if present != planned:
+            problems.append(f"manifest: {present} of {planned} planned shards are present (unfinished run?)")
     if not manifest.get("complete"):
         problems.append("manifest: the run that wrote this dataset has not finished (rerun it to resume)")
     return problems

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from synthgen.data import open_dataset
 from synthgen.data.dataset import SynthgenDataset
+from synthgen.data.filters import SPLIT_ALIASES
 from synthgen.errors import UsageError
 from synthgen.scenes.hands.palm_textures import palm_roi_rotated
 
@@ -183,10 +184,12 @@ def split_names(dataset: SynthgenDataset) -> set[str]:
 
 
 def check_splits(dataset: SynthgenDataset, train: Sequence[str], test: Sequence[str]) -> None:
-    present = split_names(dataset)
+    present = {SPLIT_ALIASES.get(name, name) for name in split_names(dataset)}
+    train = [SPLIT_ALIASES.get(name, name) for name in train]
+    test = [SPLIT_ALIASES.get(name, name) for name in test]
     for name in [*train, *test]:
-        if name not in ("train", "val", "test"):
-            raise UsageError(f"--test-splits: {name!r} is not train, val or test")
+        if name not in ("train", "validation", "test"):
+            raise UsageError(f"--test-splits: {name!r} is not train, validation (val) or test")
     if set(train) & set(test):
         raise UsageError(f"--test-splits: {', '.join(sorted(set(train) & set(test)))} is also the training split")
     if not set(test) & present:

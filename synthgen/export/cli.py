@@ -22,7 +22,9 @@ def add_export_parser(commands: Any) -> None:
     export.add_argument("dataset", help="a synthgen dataset folder or URL (s3://..., file://...)")
     export.add_argument("out", help="a new or empty local folder (never inside the dataset)")
     export.add_argument("--format", required=True, choices=FORMATS, help="the layout to write")
-    export.add_argument("--split", choices=("train", "val", "test"), help="only this split (default: all)")
+    export.add_argument(
+        "--split", choices=("train", "validation", "val", "test"), help="only this split (default: all)"
+    )
     export.add_argument(
         "--product-labels",
         choices=PRODUCT_LABELS,

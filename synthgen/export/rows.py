@@ -16,10 +16,11 @@ from typing import Any
 import pyarrow.compute as pc
 
 from synthgen.data import SynthgenDataset, open_dataset
+from synthgen.data.filters import SPLIT_ALIASES
 from synthgen.errors import UsageError
 from synthgen.export.categories import ProductLabels, Vocabulary, dataset_vocabulary
 
-SPLITS = ("train", "val", "test")
+SPLITS = ("train", "validation", "test")  # as rows store them (schema 3); "val" is accepted for "validation"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def open_export_source(
     table = dataset.to_arrow(columns=["split"])
     counts = Counter(table.column("split").to_pylist())
     if split is not None:
+        split = SPLIT_ALIASES.get(split, split)
         if split not in SPLITS:
             raise UsageError(f"split: {split!r} is not a split (choose {', '.join(SPLITS)})")
         if split not in counts:

@@ -104,13 +104,13 @@ def data_yaml(out: Path, vocab: Vocabulary, splits: list[str], task: YoloTask) -
     """The dataset YAML Ultralytics trains from (``yolo train data=OUT/data.yaml``)."""
     entries: dict[str, Any] = {"path": str(out)}
     notes = []
-    for key in ("train", "val", "test"):
-        if key in splits:
-            entries[key] = f"images/{key}"
+    for key, split in (("train", "train"), ("val", "validation"), ("test", "test")):  # Ultralytics key, split
+        if split in splits:
+            entries[key] = f"images/{split}"
         elif key in ("train", "val"):
-            stand_in = "val" if key == "train" and "val" in splits else splits[0]
+            stand_in = "validation" if key == "train" and "validation" in splits else splits[0]
             entries[key] = f"images/{stand_in}"
-            notes.append(f"# {key}: the dataset has no {key} rows; this points at images/{stand_in}")
+            notes.append(f"# {key}: the dataset has no {split} rows; this points at images/{stand_in}")
     entries["nc"] = len(vocab.classes)
     entries["names"] = dict(enumerate(vocab.classes))
     if task == "pose":

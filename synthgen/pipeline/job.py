@@ -22,8 +22,8 @@ from synthgen.assets import prepare_asset
 from synthgen.augment import Augmenter
 from synthgen.config import JobConfig
 from synthgen.dataset.card import write_dataset_card_or_warn
-from synthgen.dataset.folder import DATA_DIR_NAME, DatasetWriter, shard_name
-from synthgen.dataset.shard_writer import ShardRecord, write_shard
+from synthgen.dataset.folder import DATA_DIR_NAME, SPLIT_DIRS, DatasetWriter, plan_label, shard_name
+from synthgen.dataset.shard_writer import ShardRecord, shard_provenance, write_shard
 from synthgen.dataset.storage import DatasetStore
 from synthgen.pipeline.devices import resolve_device
 from synthgen.pipeline.render_pool import RenderPool
@@ -42,7 +42,8 @@ class ShardPlan:
 
     @property
     def name(self) -> str:
-        return shard_name(self.index)
+        """The plan's label; its files are data/<split>/<name> for each split its rows fall in."""
+        return plan_label(self.index)
 
     @property
     def render_indices(self) -> range:
@@ -139,29 +140,46 @@ def render_shards(
         done += rows_per_render
         waiting[plan.name] -= 1
         if waiting[plan.name] == 0:
-            shard_rows = [row for i in sorted(rows[plan.name]) for row in rows[plan.name][i]]
-            record = write_shard(
-                shard_rows,
-                f"{DATA_DIR_NAME}/{plan.name}",
-                config.dataset.row_group_rows,
-                (plan.render_start, plan.render_stop),
-                store=store,
+            plan_records = write_plan_files(
+                config, plan, [row for i in sorted(rows[plan.name]) for row in rows[plan.name][i]], store
             )
             if isinstance(dataset, DatasetWriter):
-                dataset.record_shard(record)
-            records.append(record)
+                dataset.record_shards(plan_records)
+            records.extend(plan_records)
             del rows[plan.name]
         if on_progress:
             on_progress(done, total)
     return records, render_seconds
 
 
+def write_plan_files(
+    config: JobConfig, plan: ShardPlan, rows: list[dict[str, Any]], store: DatasetStore
+) -> list[ShardRecord]:
+    """Writes a finished plan's rows, one file per split (data/<split>/shard-NNNNN.parquet), each atomically; each
+    file's metadata names the plan's other files, so ``synthgen repair`` can tell a whole plan from a part."""
+    by_split: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_split.setdefault(row["split"], []).append(row)
+    names = {split: shard_name(plan.index, split) for split in SPLIT_DIRS if split in by_split}
+    provenance = shard_provenance(config, (plan.render_start, plan.render_stop)) | {"files": sorted(names.values())}
+    return [
+        write_shard(
+            by_split[split],
+            f"{DATA_DIR_NAME}/{name}",
+            config.dataset.row_group_rows,
+            (plan.render_start, plan.render_stop),
+            store=store,
+            provenance=provenance,
+        )
+        for split, name in names.items()
+    ]
+
+
 def render_shard(
     config: JobConfig, plan: ShardPlan, pool: RenderPool, dataset: DatasetWriter | DatasetStore
-) -> tuple[ShardRecord, float]:
-    """One shard (what a flow task does): its renders through ``pool``, rows, the shard written atomically."""
-    records, render_seconds = render_shards(config, [plan], pool, dataset)
-    return records[0], render_seconds
+) -> tuple[list[ShardRecord], float]:
+    """One render plan (what a flow task does): its renders through ``pool``, rows, one file per split."""
+    return render_shards(config, [plan], pool, dataset)
 
 
 def finish_dataset(dataset: DatasetWriter) -> None:
@@ -185,13 +203,13 @@ def run_job(
     dataset.render_device = dataset.render_device or resolve_device(config.render.device).record()
     try:
         plans = plan_shards(config)
-        todo = [plan for plan in plans if plan.name not in dataset.shards]
+        todo = [plan for plan in plans if not dataset.is_done(plan.render_start, plan.render_stop)]
         summary = JobSummary(out=str(config.out), shards=len(plans), shards_kept=len(plans) - len(todo))
         if todo:
             with make_pool(config) as pool:
                 records, summary.render_seconds = render_shards(config, todo, pool, dataset, on_progress)
                 summary.worker_restarts = pool.restarts
-            summary.shards_written = len(records)
+            summary.shards_written = len({(r.render_start, r.render_stop) for r in records})  # plans, not files
             summary.renders = sum(len(p.render_indices) for p in todo)
         finish_dataset(dataset)
         summary.rows = sum(r.rows for r in dataset.shards.values())

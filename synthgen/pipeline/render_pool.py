@@ -14,6 +14,7 @@ import itertools
 import logging
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,9 +29,29 @@ from typing import Any
 
 from synthgen.errors import RenderFailed
 
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftover_pool_dirs() -> None:
+    """Removes the worker folders (logs, scratch EXRs) of pools whose process no longer exists."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{LOG_DIR_PREFIX}*"):
+        pid_text = folder.name.removeprefix(LOG_DIR_PREFIX).split("-", 1)[0]
+        if folder.is_dir() and not folder.is_symlink() and pid_text.isdigit() and not _pid_alive(int(pid_text)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 log = logging.getLogger(__name__)
 
-STARTUP_TIMEOUT_S = 180.0
+WORKER_MODULE = "blender_scenes.worker"
+LOG_DIR_PREFIX = "synthgen-workers-"  # + the pool's pid: leftovers of a killed run are removed by the next pool
 LOOKAHEAD_BATCHES_PER_WORKER = 3  # batches queued ahead of each worker: it stays busy while specs are drawn
 
 
@@ -47,6 +68,7 @@ class RenderWorker:
     log_dir: Path
     device_type: str = "CPU"  # or a Cycles GPU type (CUDA, OPTIX, HIP, ONEAPI, METAL)
     gpu_index: int | None = None  # which of that type's GPUs (None: all)
+    module: str = WORKER_MODULE
     renders_done: int = 0
     device: str | None = None  # what the worker reported it renders on
     pid: int | None = None
@@ -58,7 +80,15 @@ class RenderWorker:
     def log_path(self) -> Path:
         return self.log_dir / f"worker-{self.worker_id}.log"
 
-    def start(self) -> None:
+    @property
+    def scratch_dir(self) -> Path:
+        """The worker's scratch files (EXR passes) live here, inside the pool's folder, so they go with it even
+        when the worker is killed before it could clean up."""
+        return self.log_dir / f"worker-{self.worker_id}-scratch"
+
+    def start(self, timeout_s: float) -> None:
+        """Starts the process and waits up to ``timeout_s`` (render.timeout_s) for it to be ready."""
+        self.scratch_dir.mkdir(exist_ok=True)
         child_in, parent_out = os.pipe()
         parent_in, child_out = os.pipe()
         with open(self.log_path, "ab") as log_file:
@@ -66,7 +96,7 @@ class RenderWorker:
                 [
                     sys.executable,
                     "-m",
-                    "blender_scenes.worker",
+                    self.module,
                     "--fd-in",
                     str(child_in),
                     "--fd-out",
@@ -76,6 +106,8 @@ class RenderWorker:
                     "--device",
                     self.device_type,
                     *(["--gpu-index", str(self.gpu_index)] if self.gpu_index is not None else []),
+                    "--scratch",
+                    str(self.scratch_dir),
                 ],
                 pass_fds=(child_in, child_out),
                 stdin=subprocess.DEVNULL,
@@ -89,7 +121,7 @@ class RenderWorker:
         self._from_worker = Connection(parent_in, writable=False)
         self.pid = self._process.pid
         self.renders_done = 0
-        message = self._receive(STARTUP_TIMEOUT_S, "starting")
+        message = self._receive(timeout_s, "starting")
         if message[0] != "ready":
             self.kill()
             raise WorkerLost(f"worker {self.worker_id} sent {message[0]!r} instead of 'ready'")
@@ -185,15 +217,19 @@ class RenderPool:
         max_renders_per_worker: int,
         device_type: str = "CPU",
         gpus: int = 0,
+        worker_module: str = WORKER_MODULE,
     ) -> None:
         """``gpus`` > 0: worker i renders on GPU i % gpus of ``device_type``."""
         self.batch_size = batch_size
         self.timeout_s = timeout_s
         self.retries = retries
         self.max_renders_per_worker = max_renders_per_worker
-        self._log_dir = Path(tempfile.mkdtemp(prefix="synthgen-workers-"))
+        remove_leftover_pool_dirs()
+        self._log_dir = Path(tempfile.mkdtemp(prefix=f"{LOG_DIR_PREFIX}{os.getpid()}-"))
         self.workers = [
-            RenderWorker(i, threads_per_worker, self._log_dir, device_type, i % gpus if gpus else None)
+            RenderWorker(
+                i, threads_per_worker, self._log_dir, device_type, i % gpus if gpus else None, module=worker_module
+            )
             for i in range(workers)
         ]
         self.restarts = 0
@@ -287,7 +323,7 @@ class RenderPool:
                     log.debug("recycling worker %d after %d renders", worker.worker_id, worker.renders_done)
                     worker.stop()
                 if not worker.alive:
-                    worker.start()
+                    worker.start(self.timeout_s)
                 for kind, render_index, payload in worker.render_batch(list(remaining.values()), self.timeout_s):
                     if kind == "error":
                         stop.set()
@@ -296,6 +332,9 @@ class RenderPool:
                     remaining.pop(render_index, None)
                     outputs.put(("result", (render_index, payload)))
             except WorkerLost as exc:
+                if stop.is_set():  # the pool is stopping (Ctrl-C, a failed batch): its kill is not a crash
+                    log.debug("worker %d stopped with the pool", worker.worker_id)
+                    return
                 self.restarts += 1
                 if batch.attempt >= self.retries:
                     stop.set()
@@ -322,3 +361,4 @@ class RenderPool:
         deadline = time.monotonic() + 1
         while time.monotonic() < deadline and any(w.alive for w in self.workers):
             time.sleep(0.05)
+        shutil.rmtree(self._log_dir, ignore_errors=True)  # logs and scratch of every worker, killed ones too

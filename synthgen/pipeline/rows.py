@@ -21,7 +21,7 @@ from synthgen.scenes.common.pixel_labels import (
     instance_records,
 )
 from synthgen.scenes.registry import scene_kind, scene_kinds
-from synthgen.splits import assign_split, split_group
+from synthgen.splits import assign_split, dataset_split_name, split_group
 
 PRIMARY_INSTANCE_ID = 1  # the subject of a scene; ``bbox`` is its box
 
@@ -163,7 +163,7 @@ def rows_for_render(
     """The clean row plus ``variants`` augmented rows, each seeded from (job seed, render index, aug index)."""
     spec = result.spec
     sample = clean_sample(result)
-    split = assign_split(spec["job_seed"], split_group(spec), split_ratios)
+    split = dataset_split_name(assign_split(spec["job_seed"], split_group(spec), split_ratios))
     spec_json = json.dumps(spec, sort_keys=True)
     rows = [_row(spec, sample, 0, split, None, None, spec_json, image_codec)]
     if variants and augmenter is None:

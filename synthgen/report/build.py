@@ -3,6 +3,7 @@ counts, distributions, contact sheets per kind) and ``OUT/contact_sheet.png``; r
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import os
@@ -17,14 +18,17 @@ import pyarrow.compute as pc
 
 from synthgen.data import SynthgenDataset, open_dataset
 from synthgen.data.decode import image_columns
-from synthgen.dataset.folder import CONTACT_SHEET_NAME, REPORT_DIR_NAME, REPORT_PAGE_NAME
+from synthgen.dataset.folder import CONTACT_SHEET_NAME, REPORT_DIR_NAME, REPORT_PAGE_NAME, record_written
 from synthgen.dataset.shard_writer import TEMP_PREFIX
+from synthgen.dataset.storage import DatasetStore
+from synthgen.errors import StorageError, UsageError
 from synthgen.report.checks import Finding, check_labels
 from synthgen.report.html_page import Sheet, image_html, render_page, table
 from synthgen.report.identity_quality import IdentityQuality, identity_quality_section
 from synthgen.report.sheets import contact_sheet, png_bytes, tile_names
 from synthgen.report.stats import Distributions, collect
 from synthgen.report.svg_charts import bar_svg, histogram_svg
+from synthgen.splits import dataset_split_name
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +43,7 @@ SHEET_COLUMNS = (
     "keypoints_visible",
     "palm_roi",
 )
-SPLIT_ORDER = ("train", "val", "test")
+SPLIT_ORDER = ("train", "validation", "val", "test")  # "val": datasets of schema version 2
 
 
 @dataclass
@@ -77,10 +81,23 @@ def _distribution(values: list[float], unit: str) -> str:
     return f"{shown} {unit}".rstrip()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, folder: Path) -> None:
+    """Writes a report file into the dataset and notes its digest in the manifest (``--overwrite`` removes it
+    later only while it is unchanged). A dataset that cannot be written to is one line, exit 2."""
     temp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
-    temp.write_bytes(data)
-    os.replace(temp, path)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        temp.write_bytes(data)
+        os.replace(temp, path)
+        record_written(DatasetStore(folder, field="dataset"), path.relative_to(folder).as_posix(), data)
+    except (OSError, StorageError) as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(
+            f"inspect: cannot write {path} ({reason}); the report is written into the dataset folder, "
+            "so copy a read-only dataset somewhere writable first"
+        ) from None
 
 
 def _spread(positions: list[int], count: int) -> list[int]:
@@ -100,7 +117,7 @@ def _counts(labels: pa.Table, manifest: dict) -> tuple[list[str], list[list[obje
     splits = labels.column("split").to_pylist()
     kinds = labels.column("kind").to_pylist()
     clean = [a == 0 for a in labels.column("aug_index").to_pylist()]
-    configured = list(manifest.get("config", {}).get("dataset", {}).get("splits", {}))
+    configured = [dataset_split_name(s) for s in manifest.get("config", {}).get("dataset", {}).get("splits", {})]
     names = [s for s in SPLIT_ORDER if s in set(splits) | set(configured)]
     names += sorted(set(splits) - set(names))
     kind_names = sorted(set(kinds))
@@ -149,7 +166,14 @@ def _summary_lines(folder: Path, labels: pa.Table, manifest: dict, distributions
 
 
 def build_report(folder: Path, samples: int = 16, min_identity_renders: int = 5) -> Report:
+    if samples < 1:
+        raise UsageError(f"inspect --samples: expected at least 1 image on the contact sheet, got {samples}")
     dataset = open_dataset(folder)
+    if not os.access(folder, os.W_OK):  # checked before the work, as _write_atomic would fail after it
+        raise UsageError(
+            f"inspect: cannot write the report into {folder} (not writable); "
+            "copy a read-only dataset somewhere writable first"
+        )
     manifest = dataset.manifest
     images = set(image_columns(dataset.schema))
     label_columns = [c for c in dataset.columns if c not in images and c not in ("aug_params", "spec")]
@@ -180,7 +204,7 @@ def build_report(folder: Path, samples: int = 16, min_identity_renders: int = 5)
 
     sheet_path = folder / CONTACT_SHEET_NAME
     mixed = _take(dataset, _spread(list(range(labels.num_rows)), samples), sheet_columns)
-    _write_atomic(sheet_path, png_bytes(contact_sheet(mixed, per_row=4)))
+    _write_atomic(sheet_path, png_bytes(contact_sheet(mixed, per_row=4)), folder)
 
     summary = _summary_lines(folder, labels, manifest, distributions) + (identity.lines if identity else [])
     header, counts = _counts(labels, manifest)
@@ -201,9 +225,8 @@ def build_report(folder: Path, samples: int = 16, min_identity_renders: int = 5)
         [("Identity quality", _identity_html(identity))] if identity is not None else [],
     )
     report_dir = folder / REPORT_DIR_NAME
-    report_dir.mkdir(exist_ok=True)
     html_path = report_dir / REPORT_PAGE_NAME
-    _write_atomic(html_path, page.encode("utf-8"))
+    _write_atomic(html_path, page.encode("utf-8"), folder)
     text = "\n".join([*summary, *(f.line() for f in findings)] or [])
     if not findings:
         text += "\nno problems found"

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from synthgen.dataset.image_codec import decode_image
+from synthgen.splits import dataset_split_name
 
 EXAMPLES = 5
 BOX_TOLERANCE_PX = 0.01
@@ -158,7 +159,7 @@ def _group_findings(labels: pa.Table, manifest: dict[str, Any], min_renders: int
     if splits is not None:
         ratios = manifest.get("config", {}).get("dataset", {}).get("splits", {})
         present = set(splits)
-        empty = [name for name, ratio in ratios.items() if ratio > 0 and name not in present]
+        empty = [name for name, ratio in ratios.items() if ratio > 0 and dataset_split_name(name) not in present]
         results.append(_finding("warning", "configured splits with no rows", empty))
     for column, noun in (("identity_id", "identities"), ("sku_id", "products")):
         groups = _column(labels, column)
