@@ -13,7 +13,8 @@ import pytest
 from synthgen.data import open_dataset
 from synthgen.export import export_dataset
 from synthgen.export.bop import silhouette
-from synthgen.scenes.products.geometry import box_corners
+from synthgen.scenes.products.defects import deform
+from synthgen.scenes.products.geometry import box_corners, product_mesh
 
 
 def read_ply(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -113,17 +114,22 @@ def test_poses_reproject_onto_the_masks_and_match_depth_and_box3d(
             visib = cv2.imread(str(scene / "mask_visib" / name), cv2.IMREAD_UNCHANGED) > 0
             full = cv2.imread(str(scene / "mask" / name), cv2.IMREAD_UNCHANGED) > 0
             assert info["px_count_visib"] == int(visib.sum())
-            # The visible part lies inside the whole silhouette, but for an edge pixel Cycles' index pass gave the
-            # object while the triangles miss its centre (why the dataset caps visible_fraction at 1).
-            assert (visib & ~full).sum() <= max(1, 0.02 * visib.sum())
             if not info["px_count_visib"]:
                 assert info["bbox_visib"] == [-1, -1, -1, -1] and info["bbox_obj"] == [-1, -1, -1, -1]
                 continue
             # Which instance is this? The one whose mask is this mask_visib.
             (instance,) = [i for i in instances.values() if np.array_equal(row["mask"] == i["id"], visib)]
+            # The visible part lies inside the whole silhouette, but for an edge pixel Cycles' index pass gave the
+            # object while the triangles miss its centre (why the dataset caps visible_fraction at 1). A defect moves
+            # the rendered mesh off the (undeformed) model that ``mask`` is drawn from: there the box is checked.
+            reach_mm = 1000 * _defect_reach(row, instance["id"])  # how far a defect moved the rendered mesh
+            deformed = reach_mm >= 0.5
+            if not deformed:
+                assert (visib & ~full).sum() <= max(1, 0.02 * visib.sum())
             x0, y0, x1, y1 = (int(v) for v in instance["bbox"])
             assert info["bbox_visib"] == [x0, y0, x1 - 1 - x0, y1 - 1 - y0]  # bop_toolkit's calc_2d_bbox
-            assert info["visib_fract"] <= instance["visible_fraction"] + 1e-6
+            if not deformed:  # both silhouettes are drawn from the same undeformed shape
+                assert info["visib_fract"] <= instance["visible_fraction"] + 1e-6
             # Projected model vertices: their hull covers every visible pixel.
             uv = camera_points @ K.T
             uv = uv[:, :2] / uv[:, 2:]
@@ -133,13 +139,14 @@ def test_poses_reproject_onto_the_masks_and_match_depth_and_box3d(
             assert hull[visib].all()
             # Rendered depth on the visible pixels lies within the model's depth range in this pose (mm).
             z = depth_mm[visib]
-            assert (z >= camera_points[:, 2].min() - 2).all() and (z <= camera_points[:, 2].max() + 2).all()
+            slack = 2 + reach_mm
+            assert (z >= camera_points[:, 2].min() - slack).all() and (z <= camera_points[:, 2].max() + slack).all()
             # The model's box corners in this pose are the dataset's box3d (metres there, mm here).
             low, size = vertices[:, :3].min(axis=0), np.ptp(vertices[:, :3], axis=0)
             corners = box_corners(low, low + size) @ R.T + t
-            # (a dent, crushed corner or open seal deforms the rendered mesh, and so its box, by a millimetre or two)
-            deformed = instance["id"] in {d["instance"] for d in row["defects"] or []}
-            np.testing.assert_allclose(corners, np.asarray(instance["box3d"]) * 1000, atol=2.5 if deformed else 0.05)
+            # A dent, crushed corner or open seal deforms the rendered mesh, and so its box, by at most as far as it
+            # moved a vertex.
+            np.testing.assert_allclose(corners, np.asarray(instance["box3d"]) * 1000, atol=0.05 + reach_mm)
             checked_visible += 1
     assert exported == set(rows), "every clean render is exported once"
     assert checked_visible >= (6 if which == "bop_export" else 1)
@@ -191,3 +198,15 @@ def test_hidden_products_are_posed_from_the_spec_as_visible_ones_are(export_prod
             compared += 1
         assert len(scene_objects(row, spec)) == len(spec["products"])
     assert compared > 0
+
+
+def _defect_reach(row: dict, instance_id: int) -> float:
+    """How far (m) the instance's defect moved its mesh's vertices (0 when it has none), from the pure geometry."""
+    spec = json.loads(row["spec"])
+    placement = next(p for p in spec["products"] if p["instance_id"] == instance_id)
+    if not placement.get("defect"):
+        return 0.0
+    sku = spec["skus"][str(placement["sku_id"])]
+    mesh = product_mesh(sku)
+    moved = deform(mesh, placement["defect"], sku) - mesh.array()
+    return float(np.linalg.norm(moved, axis=1).max())
