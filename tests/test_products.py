@@ -152,3 +152,11 @@ def test_pack_units_fit_the_family_and_size() -> None:
     assert net_amount("can", "Cola", [0.066, 0.066, 0.115]) == "330 ml"
     assert net_amount("bottle", "Extra Olive Oil", [0.08, 0.08, 0.3]) == "1 L"
     assert net_amount("carton", "Oat Flakes", [0.19, 0.07, 0.28]) == "800 g"
+
+
+def test_hand_held_rows_name_the_surface_seen() -> None:
+    config = load_config("hand-held", overrides={"num_renders": 12})
+    for index in range(12):
+        spec = sample_spec(config, index)
+        assert spec["surface"] == spec["background"].get("surface")
+        assert spec["grip"]["type"] in ("power", "pinch", "support")

@@ -333,7 +333,8 @@ def sample_products_spec(
             "sku_id": cat.primary,
             "product_class": cat.sku(cat.primary)["product_class"],
             "skus": {str(cat.primary): cat.sku(cat.primary)},
-            "surface": sample_surface(rng, scene.surfaces[0]),
+            # What is seen behind the hand: its backdrop's surface (None before the plain world), not a table.
+            "surface": held["background"].get("surface"),
         }
     if layout == "shelf":
         placements, extra = _shelf(cat, scene, rng)
