@@ -34,14 +34,14 @@ def sleeve_vertices(hand_co: np.ndarray) -> np.ndarray:
         radii.append(radius)
         rings.append(np.stack([centre[0] + radius * np.cos(angles), np.full_like(angles, y),
                                centre[2] + radius * np.sin(angles)], axis=1))  # fmt: skip
-    # The arm: straight on along the forearm's axis (first two rings), widening by a quarter towards the elbow.
+    # The arm: straight on along the forearm's axis (first two rings), widening towards the elbow.
     axis = centres[0] - centres[1]
     axis /= max(float(np.linalg.norm(axis)), 1e-9)
     arm = []
     for k in range(ARM_SLICES, 0, -1):
         fraction = k / ARM_SLICES
         centre = centres[0] + axis * ARM_LENGTH_M * fraction
-        radius = radii[0] * (1.0 + 0.25 * fraction)
+        radius = max(radii) * (1.0 + 0.2 * fraction)  # as wide as the sleeve's widest, then wider
         arm.append(np.stack([centre[0] + radius * np.cos(angles), np.full_like(angles, centre[1]),
                              centre[2] + radius * np.sin(angles)], axis=1))  # fmt: skip
     return np.concatenate(arm + rings)
