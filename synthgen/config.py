@@ -267,6 +267,21 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return merged
 
 
+def _other_scene_hint(loc: tuple[Any, ...]) -> str:
+    """For ``scene.<key>`` of one scene type that another type has (``scene.nir`` on tabletop): which types do."""
+    if len(loc) < 3 or loc[0] != "scene" or loc[1] not in SCENE_TYPES:
+        return ""
+    owners = [name for name, kind in scene_kinds().items() if loc[2] in kind.config_model.model_fields]
+    if not owners:
+        return ""
+    presets = [name for name in preset_names() if _read_preset(name).get("scene", {}).get("type") in owners]
+    what = "near-infrared capture" if loc[2] == "nir" else f"scene.{loc[2]}"
+    return (
+        f" for scene type {loc[1]!r}: {what} is for {' and '.join(owners)} scenes"
+        f" (presets {', '.join(presets)}, or scene.type: {owners[0]})"
+    )
+
+
 def format_validation_error(exc: ValidationError, source: str = "config") -> str:
     """One line naming each bad field and its value."""
     parts = []
@@ -275,7 +290,7 @@ def format_validation_error(exc: ValidationError, source: str = "config") -> str
         loc = [p for i, p in enumerate(err["loc"]) if not (i == 1 and err["loc"][0] == "scene" and p in SCENE_TYPES)]
         field = ".".join(str(p) for p in loc) or "(top level)"
         if err["type"] == "extra_forbidden":
-            parts.append(f"{field}: unknown key")
+            parts.append(f"{field}: unknown key{_other_scene_hint(err['loc'])}")
             continue
         message = err["msg"].removeprefix("Value error, ")
         value = err.get("input")

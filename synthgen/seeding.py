@@ -24,6 +24,10 @@ class Stream(IntEnum):
     - ``SOURCE``: ``(identity_id,)`` the victim capture an attack shows; ``(identity_id, CYCLES_KEY)`` its
       Cycles seed (``synthgen.scenes.hands.attacks.plan``).
     - ``ATTACK``: ``(render_index,)`` whether a render is an attack, of which type, with which parameters.
+    - ``IDENTITY_ORDER``: ``(identities,)`` the order in which a hands job deals its identities to renders
+      (``synthgen.scenes.hands.identity_order``).
+    - ``ATTACK_ORDER``: ``()`` the offset of the sequence that spreads attacks over renders
+      (``synthgen.scenes.hands.attacks.plan``).
 
     Value 2 is left unused (it once named augmentation, whose seeds come from ``variant_seed`` below). Streams
     never share a value, so no two layouts can draw the same numbers.
@@ -35,6 +39,8 @@ class Stream(IntEnum):
     PRODUCT = 4
     SOURCE = 5
     ATTACK = 6
+    IDENTITY_ORDER = 7
+    ATTACK_ORDER = 8
 
 
 CYCLES_KEY = 1  # sub-key of a render's (or a source capture's) Cycles seed

@@ -445,3 +445,33 @@ def test_bbox_from_mask() -> None:
     mask[:, :] = 4
     assert bbox_from_mask(mask, 4) == [0.0, 0.0, 12.0, 10.0]
     assert all(isinstance(v, float) for v in bbox_from_mask(mask, 4))
+
+
+# --- blown-out variants --------------------------------------------------------------------------------
+
+
+def _bright_render() -> AugmentInput:
+    """A bright frame (a white table or backdrop filling most of it), where a brightness push blows out."""
+    rng = np.random.default_rng(0)
+    grey = rng.normal(205, 18, (64, 64, 1)).clip(0, 255)
+    image = np.repeat(grey, 3, axis=2).astype(np.uint8)
+    return AugmentInput(image=image, mask=np.zeros((64, 64), np.uint8), depth=np.zeros((64, 64), np.uint16))
+
+
+def test_no_medium_variant_blows_out_more_than_the_bound() -> None:
+    from synthgen.augment.pipeline import white_share
+
+    bright = _bright_render()
+    base = white_share(bright.image)
+    unbounded = Augmenter(AugmentConfig(preset="medium", max_white_share=1.0))
+    blown = [white_share(unbounded.augment(bright, seed)[0].image) - base for seed in range(200)]
+    assert max(blown) > 0.5  # the nearly white variant: RandomBrightnessContrast pushing a bright frame
+    bounded = Augmenter(AugmentConfig(preset="medium"))
+    redrawn = 0
+    for seed in range(200):
+        out, record = bounded.augment(bright, seed)
+        assert white_share(out.image) - base <= bounded.config.max_white_share, seed
+        redrawn += "redraws" in record
+        if "redraws" in record:  # a redrawn variant replays from its record
+            assert np.array_equal(replay(bright, json.loads(json.dumps(record))).image, out.image)
+    assert 0 < redrawn < 60

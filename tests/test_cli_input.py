@@ -36,6 +36,8 @@ def _error_line(result) -> str:
         (["--set", "dataset.image_codec=jpeg"], "dataset.image_codec"),
         (["--set", "scene.objectz=[1, 2]"], "scene.objectz: unknown key"),
         (["--set", "render.spp"], "--set: expected KEY=VALUE"),
+        (["--set", "scene.nir.enabled=true"], "scene.nir: unknown key for scene type 'tabletop': near-infrared"),
+        (["--preset", "quickstart", "--set", "scene.nir.enabled=true"], "is for hands scenes (presets hands,"),
     ],
 )
 def test_bad_flags_fail_fast_with_one_line(args: list[str], expected: str, tmp_path: Path) -> None:
@@ -54,6 +56,15 @@ def test_set_overrides_any_setting_last() -> None:
     overrides = dict([_setting("dataset.image_codec=png"), _setting("render.spp=3"), _setting("resolution=[32, 48]")])
     config = load_config("smoke", overrides={"render.spp": 9} | overrides)
     assert (config.dataset.image_codec, config.render.spp, config.resolution) == ("png", 3, (32, 48))
+
+
+def test_the_readme_nir_example_works_on_a_hands_preset() -> None:
+    from synthgen.cli import _setting
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert "--preset hands --set scene.nir.enabled=true" in readme
+    config = load_config("hands", overrides=dict([_setting("scene.nir.enabled=true")]))
+    assert config.scene.nir.enabled is True
 
 
 def test_bad_config_file_names_the_key(tmp_path: Path) -> None:

@@ -140,3 +140,23 @@ def test_bad_product_config_names_the_field() -> None:
         load_config(overrides={"scene": {"type": "products", "families": {"shelf": 1.0}}})
     with pytest.raises(UsageError, match=r"scene\.layouts"):
         load_config(overrides={"scene": {"type": "products", "layouts": {"tabletop": 0.0}}})
+
+
+def test_pack_units_fit_the_family_and_size() -> None:
+    from synthgen.scenes.products.identity import net_amount, sample_sku
+
+    for family in ("carton", "pouch", "jar"):
+        for sku_id in range(30):
+            sku = sample_sku(3, sku_id, {family: 1.0})
+            assert sku["artwork"]["amount"].split()[1] in ("g", "kg"), sku["artwork"]  # no "750 ml" cereal box
+    assert net_amount("can", "Cola", [0.066, 0.066, 0.115]) == "330 ml"
+    assert net_amount("bottle", "Extra Olive Oil", [0.08, 0.08, 0.3]) == "1 L"
+    assert net_amount("carton", "Oat Flakes", [0.19, 0.07, 0.28]) == "800 g"
+
+
+def test_hand_held_rows_name_the_surface_seen() -> None:
+    config = load_config("hand-held", overrides={"num_renders": 12})
+    for index in range(12):
+        spec = sample_spec(config, index)
+        assert spec["surface"] == spec["background"].get("surface")
+        assert spec["grip"]["type"] in ("power", "pinch", "support")

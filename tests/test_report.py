@@ -56,3 +56,46 @@ def test_inspect_prints_the_summary_and_the_report_path(tmp_path: Path) -> None:
     assert "6 rows" in output and "report" in output and "has not finished" in output
     assert (folder / "report" / "index.html").is_file()
     assert run_cli("inspect", str(tmp_path / "nothing")).returncode == 2
+
+
+def test_count_axes_read_whole_numbers() -> None:
+    from synthgen.report.svg_charts import bar_svg, count_ticks
+
+    assert count_ticks(1) == [0, 1] and count_ticks(3) == [0, 1, 2, 3] and count_ticks(9) == [0, 5, 10]
+    for peak in range(1, 3000, 7):
+        ticks = count_ticks(peak)
+        assert ticks[0] == 0 and ticks[-1] >= peak and len(ticks) <= 5 and len(set(ticks)) == len(ticks)
+    svg = bar_svg({"print": 1, "screen": 1}, "attack types")
+    assert 'text-anchor="end">0<' in svg and 'text-anchor="end">1<' in svg and svg.count('text-anchor="end">0<') == 1
+
+
+def test_sheet_captions_name_kind_and_attack_and_depth_has_a_scale(tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from synthgen.report.sheets import sample_caption, sample_tiles
+
+    assert sample_caption({"sample_id": "s1", "kind": "hand", "is_live": False, "attack_type": "print"}) == (
+        "s1 hand ATTACK print",
+        True,
+    )
+    assert sample_caption({"sample_id": "s2", "kind": "hand", "is_live": True, "attack_type": None}) == (
+        "s2 hand live",
+        False,
+    )
+    row = hand_rows(2, 1, attacks=True)[0]
+    plain = dict(row, depth={"bytes": row["depth"]["bytes"]})
+    tiles = sample_tiles(plain, with_nir=False)
+    depth = np.asarray(tiles[2].convert("RGB"))
+    bar = depth[20:-20, -7]  # the colour bar: red at the top (near), blue at the bottom (far)
+    assert bar[0, 0] > bar[0, 2] and bar[-1, 2] > bar[-1, 0]
+    assert isinstance(tiles[0], Image.Image)
+
+
+def test_the_light_type_chart_counts_sky_lighting() -> None:
+    from synthgen.report.stats import Distributions, _lighting
+
+    out = Distributions()
+    _lighting({"lighting": {"world": {"strength": 1.0, "sky": {"enabled": True}}, "lights": [{"type": "AREA"}]}}, out)
+    _lighting({"lighting": {"world": {"strength": 1.0, "sky": {"enabled": False}}, "lights": []}}, out)
+    assert dict(out.categorical["light type"]) == {"AREA": 1, "SKY": 1}

@@ -63,7 +63,7 @@ def test_an_attack_copies_its_victim_in_the_same_scene_as_a_live_sample() -> Non
         if spec["attack_type"] is None:
             continue
         seen.add(spec["attack_type"])
-        assert spec["is_live"] is False and spec["identity_id"] == index // 10
+        assert spec["is_live"] is False and spec["identity_id"] == plain["identity_id"]
         params = spec["attack_params"]
         if spec["attack_type"] == "silicone":
             joints = np.abs([a for angles in spec["hand"]["pose"]["joints"].values() for a in angles])

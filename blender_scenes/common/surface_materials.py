@@ -44,14 +44,24 @@ def build_surface_material(family: str) -> bpy.types.Material:
     bump.name = "bump"
 
     if family == "wood":
+        # Grain: long parallel bands (a plank's), irregular but not wavy.
         texture = tree.nodes.new("ShaderNodeTexWave")
-        texture.wave_type = "RINGS"
-        texture.inputs["Distortion"].default_value = 6.0
-        texture.inputs["Detail"].default_value = 4.0
+        texture.wave_type = "BANDS"
+        texture.bands_direction = "X"
+        texture.inputs["Scale"].default_value = 1.2
+        texture.inputs["Distortion"].default_value = 3.0
+        texture.inputs["Detail"].default_value = 8.0
+        texture.inputs["Detail Scale"].default_value = 1.5
         fac = texture.outputs["Fac"]
     elif family == "tiles":
+        # Square tiles in a grid with a grout line 5% of a tile wide (1/scale metres a tile): grout is ramp end 1.
         texture = tree.nodes.new("ShaderNodeTexBrick")
-        texture.inputs["Mortar Size"].default_value = 0.015
+        texture.offset = 0.0
+        texture.inputs["Scale"].default_value = 1.0
+        texture.inputs["Brick Width"].default_value = 1.0
+        texture.inputs["Row Height"].default_value = 1.0
+        texture.inputs["Mortar Size"].default_value = 0.05
+        texture.inputs["Mortar Smooth"].default_value = 0.1
         fac = texture.outputs["Fac"]
     elif family == "concrete":
         texture = tree.nodes.new("ShaderNodeTexNoise")
@@ -65,10 +75,16 @@ def build_surface_material(family: str) -> bpy.types.Material:
         texture.inputs["Distortion"].default_value = 1.5
         fac = texture.outputs["Fac"]
     elif family == "marble":
-        texture = tree.nodes.new("ShaderNodeTexNoise")
-        texture.inputs["Detail"].default_value = 8.0
-        texture.inputs["Distortion"].default_value = 4.0
+        # Veins: turbulent bands, of which only the crests (the top of the ramp) take the vein colour.
+        texture = tree.nodes.new("ShaderNodeTexWave")
+        texture.wave_type = "BANDS"
+        texture.bands_direction = "DIAGONAL"
+        texture.inputs["Scale"].default_value = 0.5
+        texture.inputs["Distortion"].default_value = 16.0
+        texture.inputs["Detail"].default_value = 12.0
+        texture.inputs["Detail Roughness"].default_value = 0.65
         fac = texture.outputs["Fac"]
+        ramp.color_ramp.elements[0].position = 0.88
     else:
         raise ValueError(f"surface.material: unknown surface {family!r}")
     texture.name = "texture"

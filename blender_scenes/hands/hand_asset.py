@@ -487,6 +487,18 @@ class HandAsset:
         normal = (m.to_3x3() @ self._palm_normal).normalized()
         return np.array(centre, dtype=np.float64), np.array(normal, dtype=np.float64)
 
+    def hand_frame_to_world(self) -> np.ndarray:
+        """4x4 from the canonical *right*-hand frame of ``synthgen.scenes.hands.skeleton`` (the wrist-posed
+        hand, before shape) to world; for a left hand it includes the mirror (x negated) on the hand side, so
+        ``M @ X @ S`` with ``S = diag(-1, 1, 1, 1)`` places an object posed as ``X`` in the right-hand frame."""
+        pose, world = self._evaluated_pose()
+        wrist = pose.bones["wrist" + self._suffix]
+        rest = self.armature_object.data.bones["wrist" + self._suffix].matrix_local
+        matrix = np.array(world @ wrist.matrix @ rest.inverted(), dtype=np.float64)
+        if self.side == "left":
+            matrix = matrix @ np.diag([-1.0, 1.0, 1.0, 1.0])
+        return matrix
+
     def bone_lengths(self) -> dict[str, float]:
         """Rest lengths in metres of the armature's bones."""
         return {b.name: float(b.length) for b in self.armature_object.data.bones}

@@ -232,8 +232,13 @@ class ProductBuilder(SceneBuilder):
             set_matrix(self.hand_scene.backdrop, look_at(behind, behind + forward))
 
     def _grip_matrix(self, item: dict[str, Any], grip: dict[str, Any]) -> np.ndarray:
-        along = grip["along"]
         asset = self.hand_scene.active
+        if "product_in_hand" in grip:  # fitted in contact (synthgen.scenes.products.grasp)
+            matrix = asset.hand_frame_to_world() @ np.array(grip["product_in_hand"])
+            if asset.side == "left":  # the mirror of a right-hand placement, as a proper rotation
+                matrix = matrix @ np.diag([-1.0, 1.0, 1.0, 1.0])
+            return matrix
+        along = grip["along"]
         keypoints = asset.keypoints_world()
         centre, normal = asset.palm_center_and_normal()
         axis = keypoints[5] - keypoints[17]  # pinky knuckle to index knuckle

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from synthgen.augment.presets import PRESETS, PresetName
 from synthgen.augment.registry import TransformSpec, build_transform
@@ -21,6 +21,13 @@ class AugmentConfig(BaseModel):
 
     preset: PresetName = "none"
     transforms: list[TransformSpec] | None = None
+    max_white_share: float = Field(
+        0.05,
+        ge=0.0,
+        le=1.0,
+        description="share of pixels a variant may newly blow out to white (every channel >= 250); a variant "
+        "over it is redrawn (seeded), at most 8 times, else the least blown-out draw is kept",
+    )
 
     @model_validator(mode="after")
     def _buildable(self) -> Self:

@@ -110,6 +110,20 @@ def _expect(array: np.ndarray, name: str, dtype: type, ndim: int, shape: tuple[i
         raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
 
 
+MAX_DRAWS = 8  # draws of one variant before the least blown-out one is kept
+WHITE_LEVEL = 250
+
+
+def white_share(image: np.ndarray) -> float:
+    """Share of pixels whose every channel is at least ``WHITE_LEVEL`` (blown out)."""
+    return float((image >= WHITE_LEVEL).all(axis=-1).mean())
+
+
+def redraw_seed(seed: int, attempt: int) -> int:
+    """The seed of redraw ``attempt`` (>= 1) of a variant seeded ``seed``."""
+    return int(np.random.SeedSequence([seed, attempt, 0xB10]).generate_state(1, dtype=np.uint32)[0])
+
+
 class ReplayMismatchError(RuntimeError):
     """Re-running a recorded variant applied different params (changed preset or library version)."""
 
@@ -137,6 +151,26 @@ class Augmenter:
         """
         if self._compose is None:
             return sample, self._record(seed, [])
+        # A bright render plus a brightness/contrast push can come out nearly all white: redraw such a variant
+        # from seeds derived from ``seed`` (the same sample and seed always make the same choice, so replay holds).
+        before = white_share(sample.image)
+        best: tuple[float, AugmentInput, list[dict[str, Any]], int] | None = None
+        for attempt in range(MAX_DRAWS):
+            result, applied = self._run(sample, seed if attempt == 0 else redraw_seed(seed, attempt))
+            blown = white_share(result.image) - before
+            if best is None or blown < best[0]:
+                best = (blown, result, applied, attempt)
+            if blown <= self.config.max_white_share:
+                break
+        assert best is not None
+        _, result, applied, attempt = best
+        record = self._record(seed, applied)
+        if attempt:
+            record["redraws"] = attempt
+        return result, record
+
+    def _run(self, sample: AugmentInput, seed: int) -> tuple[AugmentInput, list[dict[str, Any]]]:
+        assert self._compose is not None
         reseed(self._compose, seed)
         data: dict[str, Any] = {"image": sample.image, "mask": sample.mask, "depth": sample.depth}
         if sample.nir is not None:
@@ -164,7 +198,7 @@ class Augmenter:
             keypoints_visible=visible,
             defect_mask=out.get("defect_mask"),
         )
-        return result, self._record(seed, applied_to_json(out["applied_transforms"]))
+        return result, applied_to_json(out["applied_transforms"])
 
     def _record(self, seed: int, applied: list[dict[str, Any]]) -> dict[str, Any]:
         return {

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 SHEET_COLUMNS = (
     "sample_id",
+    "kind",
+    "is_live",
+    "attack_type",
     "image",
     "mask",
     "depth",
@@ -200,6 +203,7 @@ def build_report(folder: Path, samples: int = 16, min_identity_renders: int = 5)
         with_points = any(r.get("keypoints_2d") for r in rows)
         legend = "each sample: " + " | ".join(tile_names(with_nir, with_points)) + " (boxes in instance colours"
         legend += "; filled dots = visible keypoints)" if with_points else ")"
+        legend += "; caption: sample id, kind, live or ATTACK and its type (on red); depth: red near, blue far"
         sheets.append(Sheet(f"{kind} ({len(rows)} of {kinds.count(kind)} rows)", legend, png_bytes(picture)))
 
     sheet_path = folder / CONTACT_SHEET_NAME

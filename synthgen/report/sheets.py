@@ -44,16 +44,57 @@ def tile_names(has_nir: bool, has_keypoints: bool = True) -> list[str]:
     return [*names, "near infrared"] if has_nir else names
 
 
-def _depth_colours(depth: np.ndarray) -> np.ndarray:
+def _depth_colours(depth: np.ndarray) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """Turbo colours (red near, blue far) over the 1st-99th percentile of the hits, and that (near, far) in mm."""
     depth = depth.astype(np.float32)
     valid = depth > 0
     scaled = np.zeros(depth.shape, np.uint8)
+    span = None
     if valid.any():
         near, far = np.percentile(depth[valid], [1, 99])
         scaled[valid] = np.clip(255 * (1 - (depth[valid] - near) / max(far - near, 1e-6)), 0, 255).astype(np.uint8)
-    rgb = cv2.cvtColor(cv2.applyColorMap(scaled, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB)
+        span = (float(near), float(far))
+    rgb = _turbo(scaled)
     rgb[~valid] = 0
-    return rgb
+    return rgb, span
+
+
+def _turbo(scaled: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(cv2.applyColorMap(scaled, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB)
+
+
+def _distance_text(mm: float) -> str:
+    return f"{mm / 1000:.2f} m" if mm >= 1000 else f"{mm:.0f} mm"
+
+
+def _draw_depth_scale(tile: Image.Image, span: tuple[float, float] | None) -> None:
+    """A colour bar at the tile's right edge, labelled with the near (top) and far (bottom) distance."""
+    if span is None:
+        return
+    width, height = tile.size
+    bar_h = height - 28
+    ramp = np.linspace(255, 0, bar_h).astype(np.uint8)[:, None].repeat(6, axis=1)
+    tile.paste(Image.fromarray(_turbo(ramp)), (width - 9, 14))
+    draw = ImageDraw.Draw(tile)
+    draw.rectangle([width - 10, 13, width - 3, 14 + bar_h], outline=(255, 255, 255))
+    for y, mm in ((2, span[0]), (height - 12, span[1])):
+        text = _distance_text(mm)
+        x = width - 4 - draw.textlength(text)
+        draw.rectangle([x - 1, y, width - 2, y + 10], fill=(0, 0, 0))
+        draw.text((x, y), text, fill=(255, 255, 255))
+
+
+def sample_caption(row: dict[str, Any]) -> tuple[str, bool]:
+    """(what the row is, whether it is an attack): "12 hand live", "40 hand ATTACK print", "7 product"."""
+    words = [str(row.get("sample_id", ""))]
+    if row.get("kind"):
+        words.append(str(row["kind"]))
+    attack = row.get("attack_type")
+    if attack:
+        words += ["ATTACK", str(attack)]
+    elif row.get("is_live") is not None and row.get("kind") == "hand":
+        words.append("live")
+    return " ".join(w for w in words if w), bool(attack)
 
 
 def _resized(array: np.ndarray, scale: float, smooth: bool) -> Image.Image:
@@ -95,12 +136,18 @@ def sample_tiles(row: dict[str, Any], with_nir: bool) -> list[Image.Image]:
         draw.rectangle([c * scale for c in roi], outline=ROI_COLOUR, width=1)
     elif roi is not None and len(roi) == 8:
         draw.polygon([c * scale for c in roi], outline=ROI_COLOUR)
-    draw.text((3, 2), str(row.get("sample_id", "")), fill=(255, 255, 255))
+    caption, is_attack = sample_caption(row)
+    left, top, right, bottom = draw.textbbox((3, 2), caption)
+    draw.rectangle([left - 2, top - 1, right + 2, bottom + 1], fill=(190, 20, 20) if is_attack else (0, 0, 0))
+    draw.text((3, 2), caption, fill=(255, 255, 255))
 
     second = _resized(overlay, scale, smooth=False)
     if row.get("keypoints_2d"):
         _draw_keypoints(second, row["keypoints_2d"], row.get("keypoints_visible"), scale)
-    tiles = [first, second, _resized(_depth_colours(decode_image(row["depth"]["bytes"])), scale, smooth=False)]
+    depth_rgb, span = _depth_colours(decode_image(row["depth"]["bytes"]))
+    depth_tile = _resized(depth_rgb, scale, smooth=False)
+    _draw_depth_scale(depth_tile, span)
+    tiles = [first, second, depth_tile]
     if with_nir:
         cell = row.get("nir")
         if cell is not None and cell.get("bytes"):

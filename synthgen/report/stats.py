@@ -87,6 +87,8 @@ def _lighting(spec: dict[str, Any], out: Distributions) -> None:
         out.add("light power", light.get("power_w"), "W")
     world = lighting.get("world", {})
     out.add("world (ambient) strength", world.get("strength"), "")
+    if (world.get("sky") or {}).get("enabled"):
+        out.count("light type", "SKY")  # daylight: a physical sky with its sun, in place of the uniform world
 
 
 def _skin(spec: dict[str, Any], out: Distributions) -> None:

@@ -4,6 +4,7 @@ bar charts of counts, with a title, axis ticks and the sample count."""
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -35,14 +36,26 @@ def _frame(title: str, note: str) -> list[str]:
     ]
 
 
-def _y_axis(peak: int) -> list[str]:
+def count_ticks(peak: int) -> list[int]:
+    """Whole-number ticks from 0 to at least ``peak``, at most 5 of them, at a 1-2-5 step (a count of 1 reads 0, 1)."""
+    peak = max(int(peak), 1)
+    step, factors = 1, itertools.cycle((2, 2.5, 2))  # 1, 2, 5, 10, 20, 50, ...
+    while -(-peak // step) > 4:
+        step = round(step * next(factors))
+    return list(range(0, -(-peak // step) * step + 1, step))
+
+
+def _y_axis(peak: int) -> tuple[list[str], int]:
+    """The count axis (whole-number ticks) and its top value, which bars are scaled to."""
     plot_h = HEIGHT - TOP - BOTTOM
+    ticks = count_ticks(peak)
+    top = ticks[-1]
     parts = [f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{HEIGHT - BOTTOM}" stroke="#333"/>']
-    for fraction in (0.0, 0.5, 1.0):
-        y = HEIGHT - BOTTOM - fraction * plot_h
-        parts.append(f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">{round(fraction * peak)}</text>')
+    for value in ticks:
+        y = HEIGHT - BOTTOM - value / top * plot_h
+        parts.append(f'<text x="{LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">{value}</text>')
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#eee"/>')
-    return parts
+    return parts, top
 
 
 def empty_chart(title: str, message: str = "no values") -> str:
@@ -66,9 +79,9 @@ def histogram_svg(values: Sequence[float], title: str, unit: str = "", bins: int
         low, high = low - 0.5, high + 0.5
     counts, edges = np.histogram(array, bins=bins, range=(low, high))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    peak = max(1, int(counts.max()))
     parts = _frame(title, f"n = {array.size}, median {_tick(float(np.median(array)))}{unit and ' ' + unit}")
-    parts += _y_axis(peak)
+    axis, peak = _y_axis(int(counts.max()))
+    parts += axis
     bar_w = plot_w / bins
     for i, count in enumerate(counts):
         h = plot_h * count / peak
@@ -101,9 +114,9 @@ def bar_svg(counts: Mapping[str, int], title: str, max_bars: int = 16) -> str:
         rest = sum(n for _, n in items[max_bars - 1 :])
         items = [*items[: max_bars - 1], ("(other)", rest)]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    peak = max(1, max(n for _, n in items))
     parts = _frame(title, f"n = {sum(n for _, n in items)}")
-    parts += _y_axis(peak)
+    axis, peak = _y_axis(max(n for _, n in items))
+    parts += axis
     slot = plot_w / len(items)
     rotate = len(items) > 5 or any(len(str(name)) > 9 for name, _ in items)
     for i, (name, count) in enumerate(items):

@@ -11,6 +11,7 @@ from synthgen.scenes.hands.attacks.plan import with_attack
 from synthgen.scenes.hands.attacks.registry import attack_type
 from synthgen.scenes.hands.columns import HAND_COLUMNS, hand_row_values, read_hand_labels
 from synthgen.scenes.hands.config import HandsScene
+from synthgen.scenes.hands.identity_order import identity_of
 from synthgen.scenes.hands.sampler import sample_hands_spec
 
 if TYPE_CHECKING:
@@ -31,7 +32,11 @@ class HandsKind:
 
     def sample(self, config: JobConfig, render_index: int, rng: np.random.Generator) -> dict[str, Any]:
         assert isinstance(config.scene, HandsScene)
-        spec = sample_hands_spec(config.seed, config.scene, render_index, rng, config.render.spp)
+        scene = config.scene
+        identity_id = identity_of(
+            config.seed, render_index, scene.identities, scene.samples_per_identity, config.dataset.splits
+        )
+        spec = sample_hands_spec(config.seed, config.scene, identity_id, rng, config.render.spp)
         return with_attack(config, spec, render_index)
 
     def instance_classes(self, spec: dict[str, Any]) -> dict[int, str]:

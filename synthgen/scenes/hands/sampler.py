@@ -33,15 +33,10 @@ def _view_direction(rng: np.random.Generator) -> list[float]:
             return direction
 
 
-def identity_of(render_index: int, scene: HandsScene) -> int:
-    """Renders are grouped by identity: samples_per_identity consecutive renders share one."""
-    return render_index // scene.samples_per_identity
-
-
 def sample_hands_spec(
-    job_seed: int, scene: HandsScene, render_index: int, rng: np.random.Generator, spp: int
+    job_seed: int, scene: HandsScene, identity_id: int, rng: np.random.Generator, spp: int
 ) -> dict[str, Any]:
-    identity_id = identity_of(render_index, scene)
+    """A live hand of identity ``identity_id`` (which render shows which identity: ``identity_order``)."""
     identity = sample_identity(job_seed, identity_id)
     variation = sample_variation(identity, rng)
     family = sample_family(rng, scene.pose_families)

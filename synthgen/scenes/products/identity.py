@@ -14,6 +14,7 @@ Record::
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -138,6 +139,33 @@ def _cap_colour(rng: np.random.Generator, family: str, palette: dict[str, list[i
     return _linear([205, 205, 210] if family == "can" else colour)
 
 
+_LIQUIDS = {
+    "Sparkling Water", "Orange Juice", "Shampoo", "Olive Oil", "Dish Soap", "Iced Tea", "Ketchup", "Cola",
+    "Lemon Soda", "Energy Drink", "Coconut Milk", "Hand Cream", "Sunscreen", "Face Wash", "Body Lotion", "Toothpaste",
+}  # fmt: skip
+# Grams per cm3 of pack volume: how full and how dense what it holds is (cereal in a box, jam in a jar...).
+_GRAMS_PER_CM3 = {"carton": 0.22, "can": 0.85, "jar": 0.95, "pouch": 0.3, "tube": 0.9, "bottle": 0.9}
+_STANDARD_AMOUNTS = (30, 50, 75, 100, 125, 150, 175, 200, 250, 300, 330, 375, 400, 450, 500, 600, 700, 750, 800,
+                     900, 1000, 1250, 1500, 2000, 2500, 3000)  # fmt: skip
+
+
+def net_amount(family: str, product: str, size: list[float]) -> str:
+    """The net quantity printed on a pack, from its volume and what it holds: "330 ml", "1.5 L", "500 g", "1 kg"."""
+    width, depth, height = (100.0 * v for v in size)  # cm
+    if family == "carton":
+        volume = width * depth * height
+    elif family == "pouch":
+        volume = 0.55 * width * depth * height  # a lens-shaped section, tapering to the seal
+    else:
+        volume = math.pi * width * depth / 4.0 * height * (0.8 if family == "bottle" else 0.9)
+    liquid = product.split(" ", 1)[-1] in _LIQUIDS or product in _LIQUIDS
+    quantity = volume * (0.9 if liquid else _GRAMS_PER_CM3.get(family, 0.5))
+    value = min(_STANDARD_AMOUNTS, key=lambda v: abs(math.log(v / max(quantity, 1.0))))
+    if value >= 1000:
+        return f"{value / 1000:g} {'L' if liquid else 'kg'}"
+    return f"{value} {'ml' if liquid else 'g'}"
+
+
 def sample_sku(job_seed: int, sku_id: int, families: dict[str, float] | None = None) -> dict[str, Any]:
     """The SKU record for ``sku_id``; ``families`` weights which family it belongs to (all equal by default)."""
     rng = derive_rng(job_seed, Stream.PRODUCT, sku_id)
@@ -160,8 +188,10 @@ def sample_sku(job_seed: int, sku_id: int, families: dict[str, float] | None = N
     elif family == "jar":
         low = _u(rng, 0.1, 0.2)
         label_band = [low, round(min(0.78, low + _u(rng, 0.4, 0.6)), 5)]
-    weight_text = _pick(rng, ["g", "ml"]) if family != "blister" else "pcs"
-    amount = int(_pick(rng, [4, 6, 8, 12]) if family == "blister" else _pick(rng, [100, 150, 250, 330, 400, 500, 750]))
+    # Two draws kept (their values unused but for blisters), so every later draw of the SKU stays as it was.
+    _pick(rng, ["g", "ml"])
+    pieces = int(_pick(rng, [4, 6, 8, 12]) if family == "blister" else _pick(rng, [100, 150, 250, 330, 400, 500, 750]))
+    amount_text = f"{pieces} pcs" if family == "blister" else net_amount(family, product, size)
     return {
         "sku_id": int(sku_id),
         "family": family,
@@ -176,7 +206,7 @@ def sample_sku(job_seed: int, sku_id: int, families: dict[str, float] | None = N
         "artwork": {
             "brand": _brand(rng),
             "product": f"{_pick(rng, _ADJECTIVES)} {product}",
-            "amount": f"{amount} {weight_text}",
+            "amount": amount_text,
             "display_font": _pick(rng, _DISPLAY_FONTS),
             "body_font": _pick(rng, _BODY_FONTS),
             "logo": {

@@ -22,6 +22,7 @@ from synthgen.scenes.hands.sampler import sample_hands_spec
 from synthgen.scenes.products.config import ProductsScene
 from synthgen.scenes.products.defects import deform, sample_defect
 from synthgen.scenes.products.geometry import local_bounds, product_mesh
+from synthgen.scenes.products.grasp import fit_grasp
 from synthgen.scenes.products.identity import sample_sku
 from synthgen.scenes.products.layout import footprint, object_matrix, pack_circles
 from synthgen.splits import assign_split
@@ -297,6 +298,16 @@ def _hand_held(job_seed: int, scene: ProductsScene, cat: _Catalogue, rng: np.ran
     placement = _placement(cat, cat.primary, "upright", 0.0, (0.0, 0.0), 0.0, rng, scene)
     placement["instance_id"] = 2  # the hand is instance 1
     grip = {"along": uniform(rng, (0.3, 0.5)), "diameter_m": grip_diameter(sku)}  # what the hand closes round
+    # The digits closed on the product's surface, and where it sits in the hand (synthgen.scenes.products.grasp).
+    fitted = fit_grasp(sku, rng, grip["along"])
+    spec["hand"]["pose"]["joints"] = fitted["joints"]
+    spec["hand"]["pose"]["params"] |= {"grasp_type": fitted["type"]}
+    grip |= {k: fitted[k] for k in ("type", "product_in_hand", "clearance_m")}
+    if fitted["type"] == "support":  # a carton rests on an upturned palm
+        spec["hand"]["rotation_deg"] = [uniform(rng, (-20.0, 20.0)), 180.0, uniform(rng, (0.0, 360.0))]
+    view = spec["camera"]["view_dir_hand"]
+    if view[2] > 0.0:  # the product is on the palm side (-Z of the hand frame): look from that side
+        view[2] = -view[2]
     spec |= {"kind": "hand_with_product", "products": [placement], "grip": grip}
     return spec
 
@@ -322,7 +333,8 @@ def sample_products_spec(
             "sku_id": cat.primary,
             "product_class": cat.sku(cat.primary)["product_class"],
             "skus": {str(cat.primary): cat.sku(cat.primary)},
-            "surface": sample_surface(rng, scene.surfaces[0]),
+            # What is seen behind the hand: its backdrop's surface (None before the plain world), not a table.
+            "surface": held["background"].get("surface"),
         }
     if layout == "shelf":
         placements, extra = _shelf(cat, scene, rng)

@@ -9,11 +9,11 @@ deterministic live palm capture of the victim identity, seeded from (job seed, S
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from synthgen.scenes.common.sampling import weighted_choice
 from synthgen.scenes.common.spec_header import spec_header
 from synthgen.scenes.hands.attacks.config import AttackSampling
 from synthgen.scenes.hands.attacks.registry import ATTACK_TYPE_NAMES, attack_type
@@ -25,12 +25,30 @@ if TYPE_CHECKING:
     from synthgen.config import JobConfig
 
 
+_GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+
+
 def attack_type_of(job_seed: int, attacks: AttackSampling, render_index: int) -> tuple[str | None, np.random.Generator]:
-    """(attack type or None for a live sample, the generator for the rest of the attack draws)."""
+    """(attack type or None for a live sample, the generator for the rest of the attack draws).
+
+    Live or attack, and which type, come from a seeded golden-ratio sequence over render indices rather than
+    independent draws: its points fill [0, 1) evenly over any run of consecutive renders, so a 6-render preview
+    of a job with a third attacks holds about two attacks of different types, and long runs keep the exact
+    shares. A point below ``live_share`` is live; above it, its place in the attack band picks the type by
+    weight."""
+    offset = derive_rng(job_seed, Stream.ATTACK_ORDER).uniform()
+    point = (offset + render_index * _GOLDEN) % 1.0
     rng = derive_rng(job_seed, Stream.ATTACK, render_index)
-    if rng.uniform() < attacks.live_share:
+    if point < attacks.live_share:
         return None, rng
-    return weighted_choice(rng, attacks.types, ATTACK_TYPE_NAMES), rng
+    return _by_weight((point - attacks.live_share) / (1.0 - attacks.live_share), attacks.types), rng
+
+
+def _by_weight(position: float, weights: dict[str, float]) -> str:
+    """The type whose share of [0, 1) (in the fixed registry order) holds ``position``."""
+    names = [n for n in ATTACK_TYPE_NAMES if weights.get(n, 0.0) > 0]
+    edges = np.cumsum([weights[n] for n in names]) / sum(weights[n] for n in names)
+    return names[min(int(np.searchsorted(edges, position, side="right")), len(names) - 1)]
 
 
 def source_capture_spec(config: JobConfig, identity_id: int, nir: bool) -> dict[str, Any]:
@@ -53,7 +71,7 @@ def source_capture_spec(config: JobConfig, identity_id: int, nir: bool) -> dict[
     cycles_seed = derive_int_seed(config.seed, Stream.SOURCE, identity_id, CYCLES_KEY)
     size = attacks.source_resolution
     spec = spec_header(config, -1 - identity_id, cycles_seed, resolution=[size, size], spp=attacks.source_spp)
-    spec |= sample_hands_spec(config.seed, capture, identity_id * capture.samples_per_identity, rng, attacks.source_spp)
+    spec |= sample_hands_spec(config.seed, capture, identity_id, rng, attacks.source_spp)
     spec["render_index"] = -1 - identity_id
     return spec
 
