@@ -18,8 +18,8 @@ from tests.conftest import run_cli
 
 pytestmark = pytest.mark.blender
 
-# Seed 119 puts one attack of each type among 12 renders of 2 identities, beside 8 live samples (checked below;
-# spec version 2 gave attacks their own seed stream, so the seed that did this before, 8, no longer does).
+# 12 renders of 2 identities at live_share 0.5: 6 live samples and 6 attacks covering every type (attack types follow
+# a seeded golden-ratio sequence over render indices, so the shares are exact; checked below).
 CONFIG = """preset: palm-scanner
 seed: 119
 resolution: 64
