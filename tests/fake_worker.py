@@ -19,6 +19,8 @@ def main() -> None:
     parser.add_argument("--fd-out", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--scratch", required=True)
+    parser.add_argument("--device", default="CPU")  # the real worker's flags, accepted and ignored
+    parser.add_argument("--gpu-index", type=int, default=None)
     args = parser.parse_args()
     (Path(args.scratch) / "pass.exr").write_bytes(b"scratch")
     conn_in, conn_out = Connection(args.fd_in, writable=False), Connection(args.fd_out, readable=False)

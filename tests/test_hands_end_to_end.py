@@ -20,11 +20,9 @@ pytestmark = pytest.mark.blender
 
 
 @pytest.fixture(scope="module")
-def hand_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("hands") / "hands"
-    result = run_cli("render", "--preset", "hands-smoke", "--out", str(out), "--no-progress")
-    assert result.returncode == 0, result.stderr
-    return out
+def hand_dataset(export_hands_dataset: Path) -> Path:
+    """The session's hands-smoke dataset (tests/conftest.py): rendered once for these and the export tests."""
+    return export_hands_dataset
 
 
 @pytest.fixture(scope="module")

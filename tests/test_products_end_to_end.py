@@ -100,14 +100,9 @@ def test_defect_masks_lie_inside_their_instance(products_dataset: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def hand_held_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("held") / "held"
-    result = run_cli(
-        "render", "--preset", "hand-held", "--num-renders", "2", "--resolution", "64", "--spp", "4",
-        "--out", str(out), "--no-progress",
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return out
+def hand_held_dataset(export_held_dataset: Path) -> Path:
+    """The session's 2-render hand-held dataset (tests/conftest.py): rendered once for these and the exports."""
+    return export_held_dataset
 
 
 def test_a_hand_holds_a_product_and_both_are_labelled(hand_held_dataset: Path) -> None:

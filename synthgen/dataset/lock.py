@@ -82,7 +82,8 @@ class FileLock:
             self._handle = None
 
 
-def _process_exists(pid: int) -> bool:
+def process_exists(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (a lock holder, a worker pool's owner)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -130,7 +131,7 @@ class ObjectLock:
         heartbeat = existing.get("heartbeat")
         if not isinstance(heartbeat, (int, float)):
             return "the lock object is unreadable"
-        if existing.get("host") == self.host and not _process_exists(int(existing.get("pid", -1))):
+        if existing.get("host") == self.host and not process_exists(int(existing.get("pid", -1))):
             return "its process no longer exists"
         age = time.time() - heartbeat
         if age > self.stale_after_s:

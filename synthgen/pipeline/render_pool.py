@@ -27,24 +27,15 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from synthgen.dataset.lock import process_exists
 from synthgen.errors import RenderFailed
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def remove_leftover_pool_dirs() -> None:
     """Removes the worker folders (logs, scratch EXRs) of pools whose process no longer exists."""
     for folder in Path(tempfile.gettempdir()).glob(f"{LOG_DIR_PREFIX}*"):
         pid_text = folder.name.removeprefix(LOG_DIR_PREFIX).split("-", 1)[0]
-        if folder.is_dir() and not folder.is_symlink() and pid_text.isdigit() and not _pid_alive(int(pid_text)):
+        if folder.is_dir() and not folder.is_symlink() and pid_text.isdigit() and not process_exists(int(pid_text)):
             shutil.rmtree(folder, ignore_errors=True)
 
 
