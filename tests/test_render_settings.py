@@ -44,12 +44,13 @@ def test_render_settings_reach_the_spec() -> None:
 def test_the_worker_applies_the_spec_settings_to_cycles_and_the_nir_overrides_to_its_capture() -> None:
     import bpy
 
-    from blender_scenes.common.render_setup import apply_cycles_settings, apply_render_settings
+    from blender_scenes.common.render_setup import apply_cycles_settings, apply_render_settings, start_fresh_renders
 
     config = load_config("palm-scanner", overrides={"resolution": 64, **LEAN})
     spec = sample_spec(config, 0)
     scene = bpy.context.scene
     apply_render_settings(scene, spec["render"])
+    start_fresh_renders(scene, spec["render"]["persistent_data"])  # what the worker does before a sample's render
     cycles = scene.cycles
     assert (cycles.diffuse_bounces, cycles.glossy_bounces, cycles.transmission_bounces) == (2, 1, 3)
     assert (cycles.volume_bounces, cycles.transparent_max_bounces, cycles.max_bounces) == (1, 5, 5)

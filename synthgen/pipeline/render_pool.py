@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 WORKER_MODULE = "blender_scenes.worker"
 LOG_DIR_PREFIX = "synthgen-workers-"  # + the pool's pid: leftovers of a killed run are removed by the next pool
+DEFAULT_STARTUP_TIMEOUT_S = 300.0  # render.timeout_s's default, for a worker started outside a pool
 LOOKAHEAD_BATCHES_PER_WORKER = 3  # batches queued ahead of each worker: it stays busy while specs are drawn
 
 
@@ -77,8 +78,8 @@ class RenderWorker:
         when the worker is killed before it could clean up."""
         return self.log_dir / f"worker-{self.worker_id}-scratch"
 
-    def start(self, timeout_s: float) -> None:
-        """Starts the process and waits up to ``timeout_s`` (render.timeout_s) for it to be ready."""
+    def start(self, timeout_s: float = DEFAULT_STARTUP_TIMEOUT_S) -> None:
+        """Starts the process and waits up to ``timeout_s`` (the pool passes render.timeout_s) for it to be ready."""
         self.scratch_dir.mkdir(exist_ok=True)
         child_in, parent_out = os.pipe()
         parent_in, child_out = os.pipe()
