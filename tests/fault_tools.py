@@ -28,7 +28,7 @@ SLOW_CONFIG = f"""\
 preset: smoke
 num_renders: {RENDERS}
 render:
-  spp: 128
+  spp: 512  # slow enough that a signal sent after the first shard finds the job still running
   adaptive_sampling: false
   batch_size: 1
 dataset:

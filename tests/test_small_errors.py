@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ from synthgen.config import load_config
 from synthgen.data import open_dataset
 from synthgen.dataset.folder import DatasetWriter
 from synthgen.errors import UsageError
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 from tests.fake_dataset import object_rows, write_fake_dataset
 
 
@@ -113,16 +116,27 @@ def test_the_validation_split_has_its_hugging_face_name_and_val_as_alias(objects
 
 
 def test_set_epoch_reaches_persistent_dataloader_workers(objects: Path) -> None:
-    torch = pytest.importorskip("torch")
-    from torch.utils.data import DataLoader
+    """Run in a fresh interpreter: DataLoader worker processes forked from this long-lived pytest process (its
+    threads and file descriptors from hundreds of tests) are not what a training job forks from."""
+    pytest.importorskip("torch")
+    script = """
+import json, sys
+from torch.utils.data import DataLoader
+from synthgen.data import open_dataset
 
-    def epoch_order(loader: DataLoader, dataset, epoch: int) -> list[str]:
-        dataset.set_epoch(epoch)
-        return [sid for batch in loader for sid in batch["sample_id"]]
+def epoch_order(loader, dataset, epoch):
+    dataset.set_epoch(epoch)
+    return [sid for batch in loader for sid in batch["sample_id"]]
 
-    dataset = open_dataset(objects).to_torch(columns=["sample_id"], shuffle=True, seed=1)
-    fresh = [epoch_order(DataLoader(dataset, batch_size=4, num_workers=1), dataset, e) for e in (0, 1, 2)]
-    assert len({tuple(order) for order in fresh}) > 1  # the orders really change with the epoch
-    persistent = DataLoader(dataset, batch_size=4, num_workers=1, persistent_workers=True)
-    assert [epoch_order(persistent, dataset, e) for e in (0, 1, 2)] == fresh
-    del torch
+dataset = open_dataset(sys.argv[1]).to_torch(columns=["sample_id"], shuffle=True, seed=1)
+fresh = [epoch_order(DataLoader(dataset, batch_size=4, num_workers=1), dataset, e) for e in (0, 1, 2)]
+persistent = DataLoader(dataset, batch_size=4, num_workers=1, persistent_workers=True)
+print(json.dumps({"fresh": fresh, "persistent": [epoch_order(persistent, dataset, e) for e in (0, 1, 2)]}))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(objects)], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    orders = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len({tuple(order) for order in orders["fresh"]}) > 1  # the orders really change with the epoch
+    assert orders["persistent"] == orders["fresh"]
