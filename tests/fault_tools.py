@@ -36,6 +36,10 @@ dataset:
 """
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def started_cli(
     *args: str, log_dir: Path, module: str = "synthgen", env: dict[str, str] | None = None
@@ -51,6 +55,9 @@ def started_cli(
             text=True,
             start_new_session=True,
             env=env,
+            # A child inherits ignored signals, and Python installs no Ctrl-C handler for an ignored SIGINT: some
+            # earlier test in the same pytest process may have left SIGINT ignored; a user's terminal does not.
+            preexec_fn=_default_sigint,
         )
     try:
         yield process
