@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,13 @@ def test_the_renderer_never_imports_a_sampler() -> None:
 def test_top_level_stays_small() -> None:
     modules = sorted(p.name for p in (REPO / "synthgen").glob("*.py"))
     assert len(modules) <= 8, modules
+
+
+def test_reading_a_dataset_does_not_import_torch() -> None:
+    """A config or a dataset loads without albumentations and torch (seconds of import) unless it augments."""
+    probe = (
+        "import sys, synthgen.data, synthgen.config, synthgen.dataset.folder\n"
+        "heavy = sorted(m for m in ('torch', 'albumentations') if m in sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, cwd=REPO)

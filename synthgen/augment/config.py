@@ -7,7 +7,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from synthgen.augment.presets import PRESETS, PresetName
-from synthgen.augment.registry import TransformSpec, build_transform
+from synthgen.augment.spec import TransformSpec
 
 
 class AugmentConfig(BaseModel):
@@ -31,7 +31,13 @@ class AugmentConfig(BaseModel):
 
     @model_validator(mode="after")
     def _buildable(self) -> Self:
-        for i, spec in enumerate(self.resolved_specs()):
+        specs = self.resolved_specs()
+        if not specs:
+            return self
+        # albumentations (and the torch it pulls in) is imported only when there is something to build.
+        from synthgen.augment.registry import build_transform
+
+        for i, spec in enumerate(specs):
             build_transform(spec, self.where(i))
         return self
 

@@ -20,9 +20,10 @@ import albumentations as A
 import cv2
 from albumentations.core.composition import BaseCompose
 from albumentations.core.transforms_interface import BasicTransform, Transform3D
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from synthgen.augment.sensor import Exposure, SensorNoise, Vignetting
+from synthgen.augment.spec import TransformSpec
 
 logger = logging.getLogger(__name__)
 
@@ -64,15 +65,6 @@ _LABEL_WARNINGS = {
 
 class TransformConfigError(ValueError):
     """A transform spec that cannot be built; the message names the spec's path, transform and parameter."""
-
-
-class TransformSpec(BaseModel):
-    """One transform: an albumentations (or synthgen) class name and its constructor parameters."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str
-    params: dict[str, Any] = Field(default_factory=dict)
 
 
 @cache
