@@ -54,3 +54,36 @@ def test_compcode_distances() -> None:
     assert d[0, 0] == 0 and np.allclose(d, d.T)
     assert d[0, 1] < 0.1  # the same palm moved a little: found by the shift search
     assert d[0, 2] > 0.3  # noise against lines: about chance (random codes average 0.5)
+
+
+def _palm_3d(tilt_deg: float, distance_m: float = 0.2) -> np.ndarray:
+    """Camera-frame joints of a right palm facing the camera, tilted by ``tilt_deg`` about the image x axis; the
+    middle MCP (9) on the optical axis. Palm axes: u (index -> pinky) = -x (a right palm seen from its front has
+    the thumb on the image right), v (wrist -> fingers) = -y tilted."""
+    t = np.radians(tilt_deg)
+    u, v = np.array([-1.0, 0.0, 0.0]), np.array([0.0, -np.cos(t), np.sin(t)])
+    centre = np.array([0.0, 0.0, distance_m])
+    kp = np.tile(centre, (21, 1))
+    kp[0] = centre - 0.09 * v
+    kp[5], kp[17] = centre - 0.04 * u, centre + 0.035 * u
+    return kp
+
+
+def test_surface_keypoints_undo_the_parallax_of_a_tilted_palm() -> None:
+    from synthgen.scenes.hands.palm_textures import palm_frame_from_keypoints, palm_surface_keypoints
+
+    f, depth = 500.0, 0.02
+    k = np.array([[f, 0, 128], [0, f, 128], [0, 0, 1]])
+    for tilt in (0.0, 20.0):
+        kp3 = _palm_3d(tilt)
+        normal = palm_frame_from_keypoints(kp3, "right")["normal"]
+        assert normal[2] < 0  # the palmar side faces the camera
+        kp2 = (kp3 @ k.T)[:, :2] / kp3[:, 2:3]
+        moved = palm_surface_keypoints(kp2, kp3, k, "right", depth)
+        # The skin over the middle MCP, depth along the normal towards the camera: where the camera sees it.
+        skin = kp3[9] + depth * normal
+        assert moved[9] == pytest.approx(f * skin[:2] / skin[2] + 128, abs=1e-6)
+        shift = np.linalg.norm(moved[9] - kp2[9])
+        # Parallax: f * depth * sin(tilt) / (distance - depth cos(tilt)); none head-on.
+        expected = f * depth * np.sin(np.radians(tilt)) / (0.2 - depth * np.cos(np.radians(tilt)))
+        assert shift == pytest.approx(expected, rel=1e-6)
