@@ -41,15 +41,17 @@ def test_palm_crop_samples_the_image_there() -> None:
 
 def test_compcode_distances() -> None:
     rng = np.random.default_rng(0)
-    lines = np.zeros((64, 64), np.float32)
-    for _ in range(5):  # dark lines at several orientations, like palm creases
-        y, x = np.mgrid[0:64, 0:64]
-        a = rng.uniform(0, np.pi)
-        lines += np.exp(-(((x - 32) * np.sin(a) - (y - 32) * np.cos(a) - rng.uniform(-20, 20)) ** 2) / 4.0)
-    palm = 1.0 - 0.5 * np.clip(lines, 0, 1)
-    shifted = np.roll(palm, (2, -2), axis=(0, 1))  # one code cell each way: within the shift search
-    other = rng.uniform(0, 1, (64, 64)).astype(np.float32)
     matcher = CompCodeMatcher()
+    size, cell = matcher.roi_size, matcher.stride
+    lines = np.zeros((size, size), np.float32)
+    for _ in range(8):  # dark lines at several orientations, like palm creases
+        y, x = np.mgrid[0:size, 0:size]
+        a = rng.uniform(0, np.pi)
+        offset = rng.uniform(-0.3, 0.3) * size
+        lines += np.exp(-(((x - size / 2) * np.sin(a) - (y - size / 2) * np.cos(a) - offset) ** 2) / 8.0)
+    palm = 1.0 - 0.5 * np.clip(lines, 0, 1)
+    shifted = np.roll(palm, (cell, -cell), axis=(0, 1))  # one code cell each way: within the shift search
+    other = rng.uniform(0, 1, (size, size)).astype(np.float32)
     d = matcher.distances(matcher.encode(np.stack([palm, shifted, other])))
     assert d[0, 0] == 0 and np.allclose(d, d.T)
     assert d[0, 1] < 0.1  # the same palm moved a little: found by the shift search
