@@ -41,16 +41,51 @@ def test_palm_crop_samples_the_image_there() -> None:
 
 def test_compcode_distances() -> None:
     rng = np.random.default_rng(0)
-    lines = np.zeros((64, 64), np.float32)
-    for _ in range(5):  # dark lines at several orientations, like palm creases
-        y, x = np.mgrid[0:64, 0:64]
-        a = rng.uniform(0, np.pi)
-        lines += np.exp(-(((x - 32) * np.sin(a) - (y - 32) * np.cos(a) - rng.uniform(-20, 20)) ** 2) / 4.0)
-    palm = 1.0 - 0.5 * np.clip(lines, 0, 1)
-    shifted = np.roll(palm, (2, -2), axis=(0, 1))  # one code cell each way: within the shift search
-    other = rng.uniform(0, 1, (64, 64)).astype(np.float32)
     matcher = CompCodeMatcher()
+    size, cell = matcher.roi_size, matcher.stride
+    lines = np.zeros((size, size), np.float32)
+    for _ in range(8):  # dark lines at several orientations, like palm creases
+        y, x = np.mgrid[0:size, 0:size]
+        a = rng.uniform(0, np.pi)
+        offset = rng.uniform(-0.3, 0.3) * size
+        lines += np.exp(-(((x - size / 2) * np.sin(a) - (y - size / 2) * np.cos(a) - offset) ** 2) / 8.0)
+    palm = 1.0 - 0.5 * np.clip(lines, 0, 1)
+    shifted = np.roll(palm, (cell, -cell), axis=(0, 1))  # one code cell each way: within the shift search
+    other = rng.uniform(0, 1, (size, size)).astype(np.float32)
     d = matcher.distances(matcher.encode(np.stack([palm, shifted, other])))
     assert d[0, 0] == 0 and np.allclose(d, d.T)
     assert d[0, 1] < 0.1  # the same palm moved a little: found by the shift search
     assert d[0, 2] > 0.3  # noise against lines: about chance (random codes average 0.5)
+
+
+def _palm_3d(tilt_deg: float, distance_m: float = 0.2) -> np.ndarray:
+    """Camera-frame joints of a right palm facing the camera, tilted by ``tilt_deg`` about the image x axis; the
+    middle MCP (9) on the optical axis. Palm axes: u (index -> pinky) = -x (a right palm seen from its front has
+    the thumb on the image right), v (wrist -> fingers) = -y tilted."""
+    t = np.radians(tilt_deg)
+    u, v = np.array([-1.0, 0.0, 0.0]), np.array([0.0, -np.cos(t), np.sin(t)])
+    centre = np.array([0.0, 0.0, distance_m])
+    kp = np.tile(centre, (21, 1))
+    kp[0] = centre - 0.09 * v
+    kp[5], kp[17] = centre - 0.04 * u, centre + 0.035 * u
+    return kp
+
+
+def test_surface_keypoints_undo_the_parallax_of_a_tilted_palm() -> None:
+    from synthgen.scenes.hands.palm_textures import palm_frame_from_keypoints, palm_surface_keypoints
+
+    f, depth = 500.0, 0.02
+    k = np.array([[f, 0, 128], [0, f, 128], [0, 0, 1]])
+    for tilt in (0.0, 20.0):
+        kp3 = _palm_3d(tilt)
+        normal = palm_frame_from_keypoints(kp3, "right")["normal"]
+        assert normal[2] < 0  # the palmar side faces the camera
+        kp2 = (kp3 @ k.T)[:, :2] / kp3[:, 2:3]
+        moved = palm_surface_keypoints(kp2, kp3, k, "right", depth)
+        # The skin over the middle MCP, depth along the normal towards the camera: where the camera sees it.
+        skin = kp3[9] + depth * normal
+        assert moved[9] == pytest.approx(f * skin[:2] / skin[2] + 128, abs=1e-6)
+        shift = np.linalg.norm(moved[9] - kp2[9])
+        # Parallax: f * depth * sin(tilt) / (distance - depth cos(tilt)); none head-on.
+        expected = f * depth * np.sin(np.radians(tilt)) / (0.2 - depth * np.cos(np.radians(tilt)))
+        assert shift == pytest.approx(expected, rel=1e-6)

@@ -139,6 +139,17 @@ def test_fitzpatrick_covers_all_types_with_matching_skin_colour(population: list
     # Palms are lighter than the back of the hand (less melanin), most visibly for dark skin.
     palm_lum = np.array([np.dot(p["skin"]["palm_albedo_linear"], [0.2126, 0.7152, 0.0722]) for p in population])
     assert np.mean(palm_lum[types >= 5] / lum[types >= 5]) > 1.3
+    # ... and never darker (type I: within 1.5 L*, where the dorsum has little melanin to lose); light palms are
+    # redder (more dermal blood), dark ones much lighter.
+    lab = {k: np.array([skin_model.linear_srgb_to_lab(p["skin"][k]) for p in population]) for k in
+           ("albedo_linear", "palm_albedo_linear")}  # fmt: skip
+    for t in range(1, 7):
+        dorsum, palm = lab["albedo_linear"][types == t].mean(0), lab["palm_albedo_linear"][types == t].mean(0)
+        assert palm[0] > dorsum[0] - 1.5, (t, palm, dorsum)
+        if t <= 2:
+            assert palm[1] > dorsum[1] + 1.0, (t, palm, dorsum)
+        if t >= 4:
+            assert palm[0] > dorsum[0] + 5.0, (t, palm, dorsum)
 
 
 def test_skin_model_calibration() -> None:

@@ -30,6 +30,7 @@ DETAIL_DEFAULTS: dict[str, float] = {
     "palm_mottle": 0.35,
     "pore_depth_mm": 0.035,
     "dorsal_veins": 0.5,
+    "skin_lines": 0.5,
 }
 
 
@@ -44,6 +45,7 @@ class SkinDetail:
     fingertip: bpy.types.NodeSocket  # redder finger pads and tips (weight)
     palm_blotch: bpy.types.NodeSocket  # the red-and-white mottling of palms (weight)
     pores: bpy.types.NodeSocket  # pore relief, 0..1
+    skin_lines: bpy.types.NodeSocket  # the furrows of the skin's polygonal microrelief, 0..1 (1 in a furrow)
     nail_lunula: bpy.types.NodeSocket
     nail_free_edge: bpy.types.NodeSocket
     nail_fold: bpy.types.NodeSocket
@@ -118,6 +120,21 @@ def build_detail(tree: bpy.types.NodeTree, palmar_weight: bpy.types.NodeSocket) 
     pores_node = tree.nodes.new("ShaderNodeTexVoronoi")
     pores_node.inputs["Scale"].default_value = 2.2  # per mm: pores ~0.45 mm apart
     tree.links.new(coords, pores_node.inputs["Vector"])
+    # Skin microrelief: the shallow furrows that divide the skin into polygons 1-2 mm across (the pattern seen on
+    # the back of the hand and the wrist in any close photograph; the palm's own fine creases are in its maps).
+    # At 256 px a hand is ~0.5-1 mm per pixel: the network is what survives of the skin's texture, pores do not.
+    lines_node = tree.nodes.new("ShaderNodeTexVoronoi")
+    lines_node.feature = "DISTANCE_TO_EDGE"
+    lines_node.inputs["Scale"].default_value = 0.7  # per mm: cells ~1.4 mm
+    lines_node.inputs["Randomness"].default_value = 0.9
+    tree.links.new(coords, lines_node.inputs["Vector"])
+    skin_lines = math_node(tree, "SUBTRACT", 1.0, smoothstep(tree, 0.0, 0.12, lines_node.outputs["Distance"]))
+    strength = math_node(tree, "MULTIPLY", breakup, value_node(tree, "skin_lines", 0.5))
+    # Glabrous (palmar) skin has ridges instead, far below a pixel: the furrows fade there.
+    strength = math_node(
+        tree, "MULTIPLY", strength, math_node(tree, "SUBTRACT", 1.0, math_node(tree, "MULTIPLY", palmar_weight, 0.7))
+    )
+    skin_lines = math_node(tree, "MULTIPLY", skin_lines, strength)
 
     nail_v = attribute(tree, "nail_v")
     nail_weight = attribute(tree, "nail_weight")
@@ -154,6 +171,7 @@ def build_detail(tree: bpy.types.NodeTree, palmar_weight: bpy.types.NodeSocket) 
         fingertip=attribute(tree, "fingertip"),
         palm_blotch=palm_blotch,
         pores=pores_node.outputs["Distance"],
+        skin_lines=skin_lines,
         nail_lunula=lunula,
         nail_free_edge=free_edge,
         nail_fold=nail_fold,
@@ -187,6 +205,7 @@ def detail_height(tree: bpy.types.NodeTree, detail: SkinDetail, nir_mode: bpy.ty
     grooves = math_node(
         tree, "ADD", math_node(tree, "ADD", creases, wrinkles), math_node(tree, "MULTIPLY", detail.nail_fold, 0.05)
     )
+    grooves = math_node(tree, "ADD", grooves, math_node(tree, "MULTIPLY", detail.skin_lines, 0.04))  # furrows 0.04 mm
     mm = math_node(tree, "MULTIPLY", math_node(tree, "SUBTRACT", pores, grooves), surface_keep)
     raised = math_node(tree, "MULTIPLY", detail.dorsal_veins, 0.25)  # veins stand ~0.25 mm proud
     mm = math_node(tree, "ADD", mm, math_node(tree, "MULTIPLY", raised, surface_keep))

@@ -114,6 +114,8 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     darken = math_node(tree, "ADD", math_node(tree, "MULTIPLY", crease_dark, crease_strength), digit_dark)
     darken = math_node(tree, "ADD", darken, math_node(tree, "MULTIPLY", detail.wrinkle, 0.2))
     darken = math_node(tree, "ADD", darken, math_node(tree, "MULTIPLY", detail.nail_fold, 0.25))
+    # Microrelief furrows hold a little shade and dirt: a slight albedo change as well as relief.
+    darken = math_node(tree, "ADD", darken, math_node(tree, "MULTIPLY", detail.skin_lines, 0.08))
     keep = math_node(tree, "SUBTRACT", 1.0, math_node(tree, "MINIMUM", darken, 0.9))
     skin_scaled = tree.nodes.new("ShaderNodeVectorMath")
     skin_scaled.operation = "SCALE"

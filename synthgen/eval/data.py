@@ -19,7 +19,7 @@ from synthgen.data import open_dataset
 from synthgen.data.dataset import SynthgenDataset
 from synthgen.data.filters import SPLIT_ALIASES
 from synthgen.errors import UsageError
-from synthgen.scenes.hands.palm_textures import palm_roi_rotated
+from synthgen.scenes.hands.palm_textures import palm_roi_rotated, palm_surface_keypoints
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,16 @@ def palm_crop(image: np.ndarray, keypoints_2d: Any, size: int) -> np.ndarray:
     return cv2.warpAffine(
         image, matrix, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
     )
+
+
+def alignment_keypoints(row: dict[str, Any]) -> np.ndarray:
+    """The 2-D keypoints the palm crop is placed on: moved from the joint centres to the palm skin over them when
+    the row has camera-frame 3-D keypoints, intrinsics and handedness (a tilted camera sees the skin shifted from
+    the joints by parallax, :func:`palm_surface_keypoints`); the 2-D keypoints as they are otherwise."""
+    kp = np.asarray(row["keypoints_2d"], np.float64)
+    if row.get("keypoints_3d") is None or row.get("camera_K") is None or row.get("handedness") not in ("left", "right"):
+        return kp
+    return palm_surface_keypoints(kp, row["keypoints_3d"], row["camera_K"], row["handedness"])
 
 
 def resized(image: np.ndarray, size: int) -> np.ndarray:
@@ -136,6 +146,8 @@ def load_hand_samples(
         view = view.filter(expression=pc.field("aug_index") == 0)
     columns = ["sample_id", "identity_id", "attack_type", "pose_family", "keypoints_2d", "keypoints_visible", "bbox"]
     columns += ["image", "spec"] + (["nir"] if with_nir else [])
+    if crop == "palm":  # what the palm-surface alignment needs, when the dataset has it
+        columns += [c for c in ("keypoints_3d", "camera_K", "handedness") if c in dataset.columns]
     rgb, nir, meta = [], [], []
     keypoints, visible, reference = [], [], []
     for row in view.reader(columns).iter_rows():
@@ -145,9 +157,10 @@ def load_hand_samples(
         image = row["image"]
         height, width = image.shape[:2]
         if crop == "palm":
-            rgb.append(palm_crop(image, kp, size))
+            on_skin = alignment_keypoints(row)
+            rgb.append(palm_crop(image, on_skin, size))
             if with_nir:
-                nir.append(palm_crop(row["nir"], kp, size))
+                nir.append(palm_crop(row["nir"], on_skin, size))
             keypoints.append(kp)  # not rescaled: unused with palm crops
         else:
             rgb.append(resized(image, size))

@@ -27,7 +27,7 @@ Identity record::
                 "colour_linear": [r, g, b], "opacity"}, ...],
      "detail": {"wear", "digit_crease_darkness", "digit_crease_width_mm", "digit_crease_depth_mm",
                 "wrinkle_depth_mm", "wrinkle_period_mm", "wrinkle_arch_per_mm", "knuckle_pigment", "palm_mottle",
-                "pore_depth_mm", "dorsal_veins", "texture_offset_mm": [x, y, z]}}
+                "pore_depth_mm", "dorsal_veins", "texture_offset_mm": [x, y, z], "skin_lines"}}
 
 Variation record (same crease order as the identity)::
 
@@ -330,9 +330,9 @@ def _sample_skin(rng: np.random.Generator) -> dict[str, Any]:
     palm_melanin = melanin * _u(rng, 0.2, 0.4)
     blood = float(np.exp(rng.uniform(math.log(0.005), math.log(0.025))))
     saturation = _u(rng, 0.6, 0.9)
-    palm_blood = min(blood * _u(rng, 1.0, 1.4), 0.04)  # palms are a little redder (more dermal blood)
+    palm_blood = min(blood * _u(rng, 1.5, 2.1), 0.06)  # palms are redder: dense capillaries (skin.py)
     albedo = skin_model.skin_albedo(melanin, blood, saturation)
-    palm_albedo = skin_model.skin_albedo(palm_melanin, palm_blood, saturation)
+    palm_albedo = skin_model.skin_albedo(palm_melanin, palm_blood, saturation, skin_model.PALM_BACKSCATTER)
     sss_scale = _u(rng, 0.8, 1.25)
     return {
         "fitzpatrick": fitz,
@@ -344,7 +344,7 @@ def _sample_skin(rng: np.random.Generator) -> dict[str, Any]:
         "albedo_linear": _rv(albedo),
         "palm_albedo_linear": _rv(palm_albedo),
         "ita_deg": _r(skin_model.ita_degrees(albedo), 2),
-        "nir_albedo": _r(skin_model.nir_albedo(palm_melanin, palm_blood, saturation)),
+        "nir_albedo": _r(skin_model.nir_albedo(palm_melanin, palm_blood, saturation, skin_model.PALM_BACKSCATTER)),
         "subsurface_radius_mm": _rv(skin_model.subsurface_radius_mm(palm_blood, saturation) * sss_scale, 4),
         "subsurface_scale": _r(sss_scale),
         "roughness": _r(_u(rng, 0.35, 0.55)),
@@ -415,6 +415,8 @@ def _sample_detail(rng: np.random.Generator, fitzpatrick: int) -> dict[str, Any]
         # Back-of-hand veins show through thin, light skin more than through dark or thick skin.
         "dorsal_veins": _r(_u(rng, 0.2, 0.9) * (1.0 - 0.12 * (fitzpatrick - 1))),
         "texture_offset_mm": _rv(rng.uniform(-500.0, 500.0, 3), 3),
+        # The skin's polygonal microrelief (furrows 1-2 mm apart) is deeper on older, working hands.
+        "skin_lines": _r(_u(rng, 0.3, 0.6) + 0.3 * wear),
     }
 
 

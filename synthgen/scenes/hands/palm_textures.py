@@ -275,6 +275,35 @@ def palm_roi_rotated(keypoints_2d: Any) -> tuple[np.ndarray, float, float]:
     return centre, side, angle
 
 
+# Depth of the palmar skin below the joint centres the keypoints mark: the metacarpal heads' radius (7-8 mm) plus
+# the palmar soft tissue over them (flexor tendons, fat pad: 10-12 mm), and about as much over the wrist joint.
+PALM_SKIN_DEPTH_M = 0.02
+
+
+def palm_surface_keypoints(
+    keypoints_2d: Any, keypoints_3d: Any, camera_K: Any, handedness: str, depth_m: float = PALM_SKIN_DEPTH_M
+) -> np.ndarray:
+    """The 2-D keypoints moved from the joint centres to the palm skin over them, ``(21, 2)`` pixels.
+
+    The keypoints are joint centres, ``depth_m`` inside the hand; a camera tilted by t against the palm sees the
+    skin over a joint displaced by about ``depth_m * sin(t)`` from the joint's projection (parallax: 7 mm, 8% of a
+    palm, at 20 degrees), so a palm crop placed on the joints slides over the palm lines from one capture to the
+    next. Each point moves by the image displacement of the joint moved ``depth_m`` along the palm normal (the
+    palmar side, :func:`palm_frame_from_keypoints`), projected with ``camera_K``; added to the 2-D keypoints, so
+    whatever the 2-D keypoints already include (a lens's distortion) stays.
+    """
+    kp2 = np.asarray(keypoints_2d, dtype=np.float64).reshape(-1, 2)
+    kp3 = np.asarray(keypoints_3d, dtype=np.float64).reshape(-1, 3)
+    k = np.asarray(camera_K, dtype=np.float64).reshape(3, 3)
+    normal = palm_frame_from_keypoints(kp3, handedness)["normal"]
+
+    def project(points: np.ndarray) -> np.ndarray:
+        q = points @ k.T
+        return q[:, :2] / q[:, 2:3]
+
+    return kp2 + project(kp3 + depth_m * normal) - project(kp3)
+
+
 def palm_roi_from_keypoints(keypoints_2d: Any) -> list[float]:
     """Axis-aligned palm square ``[x_min, y_min, x_max, y_max]`` (pixels): the :func:`palm_roi_rotated` square's
     centre and side, not rotated (its bounding box would grow with the hand's roll)."""
