@@ -127,3 +127,22 @@ def test_exposure_darkens_the_rgb_capture_and_leaves_nir_alone(hand_dataset: Pat
         out = {r.spec["render_index"]: r.output for r in pool.render([bright, dark])}
     assert out[2001]["image"].mean() < 0.8 * out[2000]["image"].mean()
     np.testing.assert_array_equal(out[2001]["nir"], out[2000]["nir"])  # the NIR sensor has its own exposure
+
+
+def test_camera_model_columns_agree_with_the_labels(hand_dataset: Path) -> None:
+    """hands-smoke turns the camera model on: the stored distortion reproduces the keypoints from their 3D points
+    (OpenCV's model), the exposure is the meter's plus the scene's jitter, the lens was focused on the hand."""
+    for row in _rows(hand_dataset):
+        spec = json.loads(row["spec"])
+        assert len(row["lens_distortion"]) == 5
+        projected, _ = cv2.projectPoints(
+            np.array(row["keypoints_3d"], dtype=np.float64), np.zeros(3), np.zeros(3),
+            np.array(row["camera_K"], dtype=np.float64), np.array(row["lens_distortion"], dtype=np.float64),
+        )  # fmt: skip
+        np.testing.assert_allclose(projected[:, 0], np.array(row["keypoints_2d"]), atol=0.01)
+        assert row["exposure_ev"] == pytest.approx(spec["camera"]["exposure_ev"] + row["metered_ev"], abs=1e-4)
+        assert abs(row["metered_ev"]) < spec["camera_model"]["metering"]["max_ev"]
+        camera_to_hand = np.linalg.norm(np.array(row["keypoints_3d"]).mean(axis=0))
+        assert 0.5 * camera_to_hand < row["focus_distance_m"] < 2.0 * camera_to_hand
+        assert row["f_number"] > 0 and row["shutter_s"] > 0 and len(row["subject_velocity_mps"]) == 3
+        assert row["nir_band_nm"] in (850, 940) and len(row["wb_gains"]) == 3

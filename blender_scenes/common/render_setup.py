@@ -15,6 +15,8 @@ import numpy as np
 sys.path.append(os.path.join(bpy.utils.resource_path("LOCAL"), "python", "lib", "python3.11", "site-packages"))
 import OpenImageIO as oiio
 
+from synthgen.scenes.common.camera_math import intrinsics
+from synthgen.scenes.common.lens_distortion import widening
 from synthgen.scenes.common.sensor_model import metered_ev
 
 BACKGROUND_DEPTH = 1e9  # Cycles writes about 1e10 where a ray hits nothing
@@ -225,6 +227,11 @@ def apply_camera_optics(scene: bpy.types.Scene, camera: bpy.types.Object, model:
         return {}
     subjects = _subject_objects(scene)
     measured: dict[str, Any] = {}
+    if model.get("lens"):  # render wider: the distortion's zoom brings the sampled focal length back
+        data, width, height = camera.data, scene.render.resolution_x, scene.render.resolution_y
+        K = intrinsics(data.lens, data.sensor_width, data.sensor_height, data.sensor_fit, width, height,
+                       data.shift_x, data.shift_y)  # fmt: skip
+        data.lens /= widening(K, model["lens"], width, height)
     dof = model.get("depth_of_field")
     if dof:
         distance = _focus_distance(scene, camera, subjects) * (1.0 + dof["focus_error"])

@@ -4,7 +4,8 @@ way, then the RGB and NIR sensors. Runs before augmentation, so augmented varian
 Order as in a camera: the lens (distortion) forms the image, the sensor adds its noise, the ISP white-balances.
 Labels: masks, depth and the defect mask go through the same inverse map as the image (nearest neighbour);
 keypoints through its exact inverse (the forward distortion); boxes and instance records are computed from the
-distorted mask afterwards. ``camera_K`` becomes the distorted camera's (the lens's ``zoom`` applied) and the
+distorted mask afterwards. ``camera_K`` becomes the distorted camera's (the render was widened by the worker so that, with the zoom the lens needs to fill the
+frame, it has the sampled focal length again) and the
 coefficients are stored in the row, so ``cv2.projectPoints(keypoints_3d, 0, 0, camera_K, lens_distortion)``
 gives ``keypoints_2d``.
 """
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from synthgen.scenes.common.lens_distortion import LensRemap, lens_remap
+from synthgen.scenes.common.lens_distortion import LensRemap, fitted_lens_remap
 from synthgen.scenes.common.sensor_model import apply_nir_sensor, apply_rgb_sensor
 from synthgen.scenes.hands.keypoints import keypoints_in_frame
 
@@ -25,24 +26,12 @@ if TYPE_CHECKING:
 SUBJECT_ID = 1
 
 
-FOLD_RETRIES = 6
-
-
 def remap_for(spec: dict[str, Any], sample: CleanSample) -> LensRemap | None:
-    """The spec's lens on this render's frame. Coefficients drawn independently can fold a wide frame's corners
-    (two scene points on one pixel): they are then halved until the lens does not, and the ``lens_distortion``
-    column holds what was applied."""
     model = spec.get("camera_model") or {}
     if not model.get("lens"):
         return None
     height, width = sample.mask.shape
-    coeffs = dict(model["lens"])
-    for _ in range(FOLD_RETRIES):
-        try:
-            return lens_remap(sample.camera_K, coeffs, width, height)
-        except ValueError:
-            coeffs = {name: 0.5 * value for name, value in coeffs.items()}
-    return lens_remap(sample.camera_K, coeffs, width, height)
+    return fitted_lens_remap(sample.camera_K, model["lens"], width, height)
 
 
 def apply_camera_model(spec: dict[str, Any], sample: CleanSample) -> None:

@@ -35,7 +35,7 @@ def distort_normalised(xy: np.ndarray, coeffs: dict[str, float]) -> np.ndarray:
     return np.stack([xd, yd], axis=-1)
 
 
-def undistort_normalised(xy_d: np.ndarray, coeffs: dict[str, float], iterations: int = 12) -> np.ndarray:
+def undistort_normalised(xy_d: np.ndarray, coeffs: dict[str, float], iterations: int = 8) -> np.ndarray:
     """Inverse of ``distort_normalised`` by Newton's method (converges to ~1e-12 for lens-like coefficients)."""
     xy = np.array(xy_d, dtype=np.float64, copy=True)
     step = 1e-6
@@ -126,7 +126,7 @@ def lens_remap(render_K: np.ndarray, coeffs: dict[str, float], width: int, heigh
         low, high = 1.0, 4.0
         if not _sees_only_the_render(remap_at(high)):
             raise ValueError(f"lens: distortion {coeffs} folds the image; use smaller coefficients")
-        for _ in range(30):
+        for _ in range(14):  # the zoom to 1 part in 10^4
             middle = 0.5 * (low + high)
             low, high = (low, middle) if _sees_only_the_render(remap_at(middle)) else (middle, high)
     remap = remap_at(high)
@@ -138,7 +138,7 @@ def _sees_only_the_render(remap: LensRemap) -> bool:
     """Whether the output frame's outer edge (where barrel distortion reaches furthest) looks inside the rendered
     frame, with the inverse converged (outside the distortion's range Newton's method does not)."""
     w, h = remap.width, remap.height
-    t = np.linspace(0.0, 1.0, 65)
+    t = np.linspace(0.0, 1.0, 33)
     edges = np.concatenate(
         [np.stack([t * w, np.zeros_like(t)], 1), np.stack([t * w, np.full_like(t, h)], 1),
          np.stack([np.zeros_like(t), t * h], 1), np.stack([np.full_like(t, w), t * h], 1)]
@@ -151,6 +151,31 @@ def _sees_only_the_render(remap: LensRemap) -> bool:
         eps = 1e-6
         inside = source.min() >= -eps and source[:, 0].max() <= w + eps and source[:, 1].max() <= h + eps
         return bool(converged and inside)
+
+
+FOLD_RETRIES = 6
+
+
+def fitted_lens_remap(render_K: np.ndarray, coeffs: dict[str, float], width: int, height: int) -> LensRemap:
+    """``lens_remap`` of a sampled lens. Coefficients drawn independently can fold a wide frame's corners (two
+    scene points on one pixel): they are then halved until the lens does not (the row stores what was applied)."""
+    coeffs = dict(coeffs)
+    for _ in range(FOLD_RETRIES):
+        try:
+            return lens_remap(render_K, coeffs, width, height)
+        except ValueError:
+            coeffs = {name: 0.5 * value for name, value in coeffs.items()}
+    return lens_remap(render_K, coeffs, width, height)
+
+
+def widening(camera_K: np.ndarray, coeffs: dict[str, float], width: int, height: int, steps: int = 3) -> float:
+    """The factor z to divide the render's focal length by so that, after the distortion and the zoom it needs
+    (``lens_remap``), the distorted camera has the focal length of ``camera_K`` again: a real wide lens, not a
+    crop. Fixed-point iteration of z = zoom(K / z)."""
+    z = 1.0
+    for _ in range(steps):
+        z = fitted_lens_remap(_with_focal_scale(camera_K, 1.0 / z), coeffs, width, height).zoom
+    return z
 
 
 def _check_unfolded(remap: LensRemap) -> None:
