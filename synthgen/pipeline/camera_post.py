@@ -4,10 +4,9 @@ way, then the RGB and NIR sensors. Runs before augmentation, so augmented varian
 Order as in a camera: the lens (distortion) forms the image, the sensor adds its noise, the ISP white-balances.
 Labels: masks, depth and the defect mask go through the same inverse map as the image (nearest neighbour);
 keypoints through its exact inverse (the forward distortion); boxes and instance records are computed from the
-distorted mask afterwards. ``camera_K`` becomes the distorted camera's (the render was widened by the worker so that, with the zoom the lens needs to fill the
-frame, it has the sampled focal length again) and the
-coefficients are stored in the row, so ``cv2.projectPoints(keypoints_3d, 0, 0, camera_K, lens_distortion)``
-gives ``keypoints_2d``.
+distorted mask afterwards. ``camera_K`` becomes the distorted camera's (the worker rendered a wider view, so that
+with the zoom the lens needs to fill the frame it has the sampled focal length again) and the coefficients are
+stored in the row: ``cv2.projectPoints(keypoints_3d, 0, 0, camera_K, lens_distortion)`` gives ``keypoints_2d``.
 """
 
 from __future__ import annotations

@@ -72,9 +72,10 @@ def _noisy(signal: np.ndarray, shot: float, read: float, rng: np.random.Generato
 
 
 def apply_rgb_sensor(image: np.ndarray, sensor: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
-    """An 8-bit RGB image through the sensor: white-balance gains (R, G, B), then shot and read noise."""
-    linear = _decode(image) * np.asarray(sensor["wb_gains"], dtype=np.float64)
-    return _encode(_noisy(linear, sensor["shot_noise"], sensor["read_noise"], rng))
+    """An 8-bit RGB image through the sensor: shot and read noise, then the ISP's white-balance gains (R, G, B),
+    whose error from the true white point is what ``wb_gains`` holds."""
+    noisy = _noisy(_decode(image), sensor["shot_noise"], sensor["read_noise"], rng)
+    return _encode(noisy * np.asarray(sensor["wb_gains"], dtype=np.float64))
 
 
 def led_ring_falloff(height: int, width: int, vignetting: float) -> np.ndarray:
