@@ -37,14 +37,14 @@ class MotionBlurSettings(StrictModel):
     @classmethod
     def _non_negative(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < 0 or value[1] > 10:
-            raise ValueError(f"must lie in 0..10, got {list(value)}")
+            raise ValueError(f"must lie in 0..10")
         return value
 
     @field_validator("lateral_share")
     @classmethod
     def _share(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < 0 or value[1] > 1:
-            raise ValueError(f"must lie in 0..1, got {list(value)}")
+            raise ValueError(f"must lie in 0..1")
         return value
 
 
@@ -61,14 +61,14 @@ class DepthOfFieldSettings(StrictModel):
     @classmethod
     def _fstop(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < 0.5 or value[1] > 128:
-            raise ValueError(f"must lie in 0.5..128, got {list(value)}")
+            raise ValueError(f"must lie in 0.5..128")
         return value
 
     @field_validator("focus_error")
     @classmethod
     def _error(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] <= -0.9 or value[1] >= 0.9:
-            raise ValueError(f"must lie in -0.9..0.9, got {list(value)}")
+            raise ValueError(f"must lie in -0.9..0.9")
         return value
 
 
@@ -89,14 +89,14 @@ class LensSettings(StrictModel):
     @classmethod
     def _radial(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < -0.5 or value[1] > 0.5:
-            raise ValueError(f"must lie in -0.5..0.5, got {list(value)}")
+            raise ValueError(f"must lie in -0.5..0.5")
         return value
 
     @field_validator("p1", "p2")
     @classmethod
     def _tangential(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < -0.02 or value[1] > 0.02:
-            raise ValueError(f"must lie in -0.02..0.02, got {list(value)}")
+            raise ValueError(f"must lie in -0.02..0.02")
         return value
 
 
@@ -114,14 +114,14 @@ class RgbSensorSettings(StrictModel):
     @classmethod
     def _noise(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < 0 or value[1] > 0.2:
-            raise ValueError(f"must lie in 0..0.2, got {list(value)}")
+            raise ValueError(f"must lie in 0..0.2")
         return value
 
     @field_validator("wb_error_stops")
     @classmethod
     def _wb(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < -1 or value[1] > 1:
-            raise ValueError(f"must lie in -1..1, got {list(value)}")
+            raise ValueError(f"must lie in -1..1")
         return value
 
 
@@ -143,21 +143,21 @@ class NirSensorSettings(StrictModel):
     def _bands(cls, value: list[int]) -> list[int]:
         for band in value:
             if not 700 <= band <= 1100:
-                raise ValueError(f"each band must lie in 700..1100 nm, got {band}")
+                raise ValueError(f"each band must lie in 700..1100 nm")
         return value
 
     @field_validator("vignetting", "hotspot", "shot_noise", "read_noise")
     @classmethod
     def _unit(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < 0 or value[1] > 1:
-            raise ValueError(f"must lie in 0..1, got {list(value)}")
+            raise ValueError(f"must lie in 0..1")
         return value
 
     @field_validator("gain_stops")
     @classmethod
     def _gain(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < -4 or value[1] > 4:
-            raise ValueError(f"must lie in -4..4, got {list(value)}")
+            raise ValueError(f"must lie in -4..4")
         return value
 
 
