@@ -26,9 +26,9 @@ from blender_scenes.common.render_setup import (
     apply_camera_optics,
     apply_render_settings,
     capture_nir,
-    clear_subject_motion,
     configure_engine,
     render_to_arrays,
+    reset_camera_optics,
     start_fresh_renders,
 )
 from blender_scenes.common.stage import Stage
@@ -67,7 +67,7 @@ class SceneRenderer:
         cpu_started = time.process_time()  # every thread of this process: Cycles' too
         builder = self._builder(spec["scene_type"])
         apply_render_settings(self.scene, spec["render"])
-        clear_subject_motion(self.scene)
+        reset_camera_optics(self.scene)
         builder.apply(spec)
         bpy.context.view_layer.update()
         model = spec.get("camera_model")

@@ -190,14 +190,17 @@ SUBJECT_PASS_INDEX = 1  # the scene's subject (a hand, an attack instrument, the
 _moved: list[bpy.types.Object] = []  # objects given motion keyframes by the last ``apply_camera_optics``
 
 
-def clear_subject_motion(scene: bpy.types.Scene) -> None:
-    """Removes the last sample's motion keyframes (before a builder sets the next spec's transforms)."""
+def reset_camera_optics(scene: bpy.types.Scene) -> None:
+    """Removes the last sample's depth of field and motion keyframes before a builder sets the next spec (whose
+    apply may render: an attack's source capture must not see the previous sample's optics)."""
+    if scene.camera is not None:
+        scene.camera.data.dof.use_dof = False
+    scene.render.use_motion_blur = False
     if not _moved:
         return
     for obj in _moved:
         obj.animation_data_clear()
     _moved.clear()
-    scene.render.use_motion_blur = False
     scene.frame_set(1)
 
 
