@@ -17,8 +17,8 @@ class MeteringSettings(StrictModel):
     then the scene's own exposure jitter (``scene.camera.exposure_ev`` for hands) is added on top."""
 
     enabled: bool = True
-    target_grey: float = Field(0.18, gt=0, lt=1, description="linear value the metered region is exposed to")
-    subject_weight: float = Field(0.7, ge=0, le=1, description="share of the meter on the subject mask")
+    target_grey: float = Field(0.2, gt=0, lt=1, description="linear value the metered region is exposed to")
+    subject_weight: float = Field(0.5, ge=0, le=1, description="share of the meter on the subject mask")
     centre_sigma: float = Field(0.35, gt=0, le=10, description="centre weighting, Gaussian sigma / image diagonal")
     max_ev: float = Field(4.0, gt=0, le=12, description="the meter's correction is clipped to +-max_ev stops")
 
