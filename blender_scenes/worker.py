@@ -71,7 +71,8 @@ class SceneRenderer:
         builder.apply(spec)
         bpy.context.view_layer.update()
         model = spec.get("camera_model")
-        measured = apply_camera_optics(self.scene, self.stage.camera, model)
+        focus = builder.focus_points() if model else None
+        measured = apply_camera_optics(self.scene, self.stage.camera, model, focus)
         measured["exposure_ev"] = self.scene.view_settings.exposure
         applied = time.perf_counter()
         start_fresh_renders(self.scene, spec["render"].get("persistent_data", False))

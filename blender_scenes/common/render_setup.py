@@ -208,21 +208,32 @@ def _subject_objects(scene: bpy.types.Scene) -> list[bpy.types.Object]:
     return [o for o in scene.objects if o.pass_index == SUBJECT_PASS_INDEX and not o.hide_render and o.type == "MESH"]
 
 
-def _focus_distance(scene: bpy.types.Scene, camera: bpy.types.Object, subjects: list[bpy.types.Object]) -> float:
-    """Distance along the view axis to the centre of the subject's evaluated bounding box (else 1 m)."""
-    if not subjects:
+def _focus_distance(
+    camera: bpy.types.Object, subjects: list[bpy.types.Object], focus_points: list[list[float]] | None
+) -> float:
+    """Distance along the view axis to the mean of ``focus_points`` (a hand's keypoints: the hand, not its
+    forearm), else to the centre of the subject's evaluated bounding box, else 1 m."""
+    if focus_points:
+        centre = mathutils.Vector(np.mean(np.asarray(focus_points, dtype=float), axis=0).tolist())
+    elif subjects:
+        depsgraph = bpy.context.evaluated_depsgraph_get()
+        corners = []
+        for obj in subjects:
+            evaluated = obj.evaluated_get(depsgraph)
+            corners += [evaluated.matrix_world @ mathutils.Vector(corner) for corner in evaluated.bound_box]
+        centre = sum(corners, mathutils.Vector()) / len(corners)
+    else:
         return 1.0
-    depsgraph = bpy.context.evaluated_depsgraph_get()
-    corners = []
-    for obj in subjects:
-        evaluated = obj.evaluated_get(depsgraph)
-        corners += [evaluated.matrix_world @ mathutils.Vector(corner) for corner in evaluated.bound_box]
-    centre = sum(corners, mathutils.Vector()) / len(corners)
     forward = camera.matrix_world.to_3x3() @ mathutils.Vector((0.0, 0.0, -1.0))
     return max(0.01, (centre - camera.matrix_world.translation).dot(forward))
 
 
-def apply_camera_optics(scene: bpy.types.Scene, camera: bpy.types.Object, model: dict[str, Any] | None) -> dict:
+def apply_camera_optics(
+    scene: bpy.types.Scene,
+    camera: bpy.types.Object,
+    model: dict[str, Any] | None,
+    focus_points: list[list[float]] | None = None,
+) -> dict:
     """Depth of field (a thin lens focused on the subject) and motion blur (the subject moving at the spec's
     camera-frame velocity during the shutter) of a spec's ``camera_model``; returns the focus distance used."""
     camera.data.dof.use_dof = False
@@ -237,7 +248,7 @@ def apply_camera_optics(scene: bpy.types.Scene, camera: bpy.types.Object, model:
         data.lens /= widening(K, model["lens"], width, height)
     dof = model.get("depth_of_field")
     if dof:
-        distance = _focus_distance(scene, camera, subjects) * (1.0 + dof["focus_error"])
+        distance = _focus_distance(camera, subjects, focus_points) * (1.0 + dof["focus_error"])
         camera.data.dof.use_dof = True
         camera.data.dof.focus_distance = distance
         camera.data.dof.aperture_fstop = dof["f_number"]
