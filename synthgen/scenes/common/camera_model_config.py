@@ -37,14 +37,14 @@ class MotionBlurSettings(StrictModel):
     @classmethod
     def _non_negative(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < 0 or value[1] > 10:
-            raise ValueError(f"must lie in 0..10")
+            raise ValueError("must lie in 0..10")
         return value
 
     @field_validator("lateral_share")
     @classmethod
     def _share(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < 0 or value[1] > 1:
-            raise ValueError(f"must lie in 0..1")
+            raise ValueError("must lie in 0..1")
         return value
 
 
@@ -61,14 +61,14 @@ class DepthOfFieldSettings(StrictModel):
     @classmethod
     def _fstop(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < 0.5 or value[1] > 128:
-            raise ValueError(f"must lie in 0.5..128")
+            raise ValueError("must lie in 0.5..128")
         return value
 
     @field_validator("focus_error")
     @classmethod
     def _error(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] <= -0.9 or value[1] >= 0.9:
-            raise ValueError(f"must lie in -0.9..0.9")
+            raise ValueError("must lie in -0.9..0.9")
         return value
 
 
@@ -89,14 +89,14 @@ class LensSettings(StrictModel):
     @classmethod
     def _radial(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < -0.5 or value[1] > 0.5:
-            raise ValueError(f"must lie in -0.5..0.5")
+            raise ValueError("must lie in -0.5..0.5")
         return value
 
     @field_validator("p1", "p2")
     @classmethod
     def _tangential(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < -0.02 or value[1] > 0.02:
-            raise ValueError(f"must lie in -0.02..0.02")
+            raise ValueError("must lie in -0.02..0.02")
         return value
 
 
@@ -105,7 +105,8 @@ class RgbSensorSettings(StrictModel):
 
     enabled: bool = True
     shot_noise: FloatRange = Field((0.004, 0.02), description="noise std of a signal of 1 from photon counts")
-    read_noise: FloatRange = Field((0.001, 0.004), description="signal-independent noise std")
+    # Read noise is amplified by the display encoding in the shadows (0.001 linear is 3 grey levels at black).
+    read_noise: FloatRange = Field((0.0003, 0.0015), description="signal-independent noise std")
     wb_error_stops: FloatRange = Field((-0.12, 0.12), description="red and blue gain errors (log2) vs green")
 
     _ranges = field_validator("shot_noise", "read_noise", "wb_error_stops")(check_range)
@@ -114,14 +115,14 @@ class RgbSensorSettings(StrictModel):
     @classmethod
     def _noise(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < 0 or value[1] > 0.2:
-            raise ValueError(f"must lie in 0..0.2")
+            raise ValueError("must lie in 0..0.2")
         return value
 
     @field_validator("wb_error_stops")
     @classmethod
     def _wb(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < -1 or value[1] > 1:
-            raise ValueError(f"must lie in -1..1")
+            raise ValueError("must lie in -1..1")
         return value
 
 
@@ -134,7 +135,7 @@ class NirSensorSettings(StrictModel):
     hotspot: FloatRange = Field((0.0, 0.35), description="peak of the LED ring's specular reflection on the skin")
     gain_stops: FloatRange = Field((-0.3, 0.5), description="sensor gain (noise grows with it)")
     shot_noise: FloatRange = Field((0.01, 0.03), description="noise std of a signal of 1 at unit gain")
-    read_noise: FloatRange = Field((0.002, 0.006), description="signal-independent noise std at unit gain")
+    read_noise: FloatRange = Field((0.0004, 0.0015), description="signal-independent noise std at unit gain")
 
     _ranges = field_validator("vignetting", "hotspot", "gain_stops", "shot_noise", "read_noise")(check_range)
 
@@ -143,21 +144,21 @@ class NirSensorSettings(StrictModel):
     def _bands(cls, value: list[int]) -> list[int]:
         for band in value:
             if not 700 <= band <= 1100:
-                raise ValueError(f"each band must lie in 700..1100 nm")
+                raise ValueError("each band must lie in 700..1100 nm")
         return value
 
     @field_validator("vignetting", "hotspot", "shot_noise", "read_noise")
     @classmethod
     def _unit(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < 0 or value[1] > 1:
-            raise ValueError(f"must lie in 0..1")
+            raise ValueError("must lie in 0..1")
         return value
 
     @field_validator("gain_stops")
     @classmethod
     def _gain(cls, value: tuple[float, float]) -> tuple[float, float]:
         if value[0] < -4 or value[1] > 4:
-            raise ValueError(f"must lie in -4..4")
+            raise ValueError("must lie in -4..4")
         return value
 
 
