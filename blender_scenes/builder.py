@@ -44,6 +44,10 @@ class SceneBuilder(abc.ABC):
         """Labels read from the rendered passes (e.g. the products' defect AOV); none by default."""
         return {}
 
+    def focus_points(self) -> list[list[float]] | None:
+        """World points a camera focuses on (their mean); None: the subject's bounding box (pass index 1)."""
+        return None
+
     def begin_nir(self, spec: dict[str, Any]) -> Any:
         """Switches the scene to the near-infrared capture; returns what ``end_nir`` needs to switch back."""
         raise NotImplementedError(f"nir: the {type(self).__name__} scene has no near-infrared capture")

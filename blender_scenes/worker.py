@@ -23,10 +23,12 @@ import bpy
 
 from blender_scenes.builder import SceneBuilder
 from blender_scenes.common.render_setup import (
+    apply_camera_optics,
     apply_render_settings,
     capture_nir,
     configure_engine,
     render_to_arrays,
+    reset_camera_optics,
     start_fresh_renders,
 )
 from blender_scenes.common.stage import Stage
@@ -65,11 +67,19 @@ class SceneRenderer:
         cpu_started = time.process_time()  # every thread of this process: Cycles' too
         builder = self._builder(spec["scene_type"])
         apply_render_settings(self.scene, spec["render"])
+        reset_camera_optics(self.scene)
         builder.apply(spec)
         bpy.context.view_layer.update()
+        model = spec.get("camera_model")
+        focus = builder.focus_points() if model else None
+        measured = apply_camera_optics(self.scene, self.stage.camera, model, focus)
+        measured["exposure_ev"] = self.scene.view_settings.exposure
         applied = time.perf_counter()
         start_fresh_renders(self.scene, spec["render"].get("persistent_data", False))
-        passes = render_to_arrays(self.scene, self.scratch)
+        passes = render_to_arrays(self.scene, self.scratch, model.get("metering") if model else None)
+        if "metered_ev" in passes:
+            measured["metered_ev"] = float(passes["metered_ev"])
+            measured["exposure_ev"] += measured["metered_ev"]
         # A builder may render inside apply() (an attack's source capture): that is Cycles time too.
         render_s = time.perf_counter() - applied + builder.render_s_in_apply
         result = {
@@ -80,6 +90,8 @@ class SceneRenderer:
             **builder.labels(),
             **builder.pass_labels(passes, spec),
         }
+        if model:
+            result["camera_measured"] = measured
         nir = spec.get("nir")
         if nir and nir.get("enabled"):
             nir_started = time.perf_counter()

@@ -20,6 +20,7 @@ from synthgen.augment import AugmentConfig
 from synthgen.config_fields import StrictModel
 from synthgen.dataset.image_codec import ImageCodec
 from synthgen.errors import UsageError
+from synthgen.scenes.common.camera_model_config import CameraModelSettings
 from synthgen.scenes.registry import scene_kinds
 from synthgen.scenes.tabletop.config import TabletopScene
 
@@ -127,6 +128,7 @@ class JobConfig(StrictModel):
     scene: SceneConfig = TabletopScene()
     dataset: DatasetSettings = DatasetSettings()
     augment: AugmentConfig = AugmentConfig()
+    camera_model: CameraModelSettings = CameraModelSettings()
 
     @field_validator("out", mode="before")
     @classmethod

@@ -16,7 +16,8 @@ class Stream(IntEnum):
     """Independent random streams, so adding draws to one never shifts another. The key layout of each stream
     (what follows the stream in ``derive_rng(job_seed, stream, *keys)``) is declared here and nowhere else:
 
-    - ``SCENE``: ``(render_index,)`` a render's scene draws; ``(render_index, CYCLES_KEY)`` its Cycles seed.
+    - ``SCENE``: ``(render_index,)`` a render's scene draws; ``(render_index, CYCLES_KEY)`` its Cycles seed;
+      ``(render_index, CAMERA_MODEL_KEY)`` its camera and sensor model (``synthgen.scenes.common.camera_model``).
     - ``SPLIT``: ``(render_index,)`` or ``(1, name bytes as an int)`` the split of a split group
       (``synthgen.splits``).
     - ``IDENTITY``: ``(identity_id,)`` a hand identity (``synthgen.scenes.hands.identity``).
@@ -44,6 +45,7 @@ class Stream(IntEnum):
 
 
 CYCLES_KEY = 1  # sub-key of a render's (or a source capture's) Cycles seed
+CAMERA_MODEL_KEY = 2  # sub-key of a render's camera and sensor model draws
 AUGMENT_DOMAIN = 0xA06  # last entropy word of augmentation seeds: apart from every SeedSequence above
 _AUGMENT_SEED_BITS = 63  # fits the dataset's int64 ``aug_seed`` column
 

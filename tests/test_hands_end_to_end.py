@@ -127,3 +127,52 @@ def test_exposure_darkens_the_rgb_capture_and_leaves_nir_alone(hand_dataset: Pat
         out = {r.spec["render_index"]: r.output for r in pool.render([bright, dark])}
     assert out[2001]["image"].mean() < 0.8 * out[2000]["image"].mean()
     np.testing.assert_array_equal(out[2001]["nir"], out[2000]["nir"])  # the NIR sensor has its own exposure
+
+
+def test_camera_model_columns_agree_with_the_labels(hand_dataset: Path) -> None:
+    """hands-smoke turns the camera model on: the stored distortion reproduces the keypoints from their 3D points
+    (OpenCV's model), the exposure is the meter's plus the scene's jitter, the lens was focused on the hand."""
+    for row in _rows(hand_dataset):
+        spec = json.loads(row["spec"])
+        assert len(row["lens_distortion"]) == 5
+        projected, _ = cv2.projectPoints(
+            np.array(row["keypoints_3d"], dtype=np.float64), np.zeros(3), np.zeros(3),
+            np.array(row["camera_K"], dtype=np.float64), np.array(row["lens_distortion"], dtype=np.float64),
+        )  # fmt: skip
+        np.testing.assert_allclose(projected[:, 0], np.array(row["keypoints_2d"]), atol=0.01)
+        assert row["exposure_ev"] == pytest.approx(spec["camera"]["exposure_ev"] + row["metered_ev"], abs=1e-4)
+        assert abs(row["metered_ev"]) < spec["camera_model"]["metering"]["max_ev"]
+        camera_to_hand = np.linalg.norm(np.array(row["keypoints_3d"]).mean(axis=0))
+        assert 0.5 * camera_to_hand < row["focus_distance_m"] < 2.0 * camera_to_hand
+        assert row["f_number"] > 0 and row["shutter_s"] > 0 and len(row["subject_velocity_mps"]) == 3
+        assert row["nir_band_nm"] in (850, 940) and len(row["wb_gains"]) == 3
+
+
+def _sharpness(image: np.ndarray) -> float:
+    grey = image.astype(np.float64).mean(axis=-1)
+    return float(np.abs(np.diff(grey, axis=0)).mean() + np.abs(np.diff(grey, axis=1)).mean())
+
+
+def test_motion_blur_and_depth_of_field_soften_the_render(hand_dataset: Path) -> None:
+    """The same spec sharp, with the hand sweeping 10 cm across the view during the shutter, and with the lens
+    wide open focused 10x too far: both lose detail (Cycles really applies them). Denoised, so that the measure
+    sees detail, not sampling noise (at 8 spp the sharp render's gradients are about 2x and 4.5x the others')."""
+    spec = json.loads(_rows(hand_dataset)[0]["spec"])
+    spec["render"] |= {"resolution": [48, 48], "spp": 8, "denoise": True}
+    spec["nir"]["enabled"] = False
+    model = spec["camera_model"] | {"metering": None, "lens": None}
+    variants = {
+        "sharp": model | {"motion_blur": None, "depth_of_field": None},
+        "moving": model | {"motion_blur": {"velocity_mps": [3.0, 0.0, 0.0], "shutter_s": 1 / 30},
+                           "depth_of_field": None},
+        "defocused": model | {"motion_blur": None, "depth_of_field": {"f_number": 1.0, "focus_error": 9.0}},
+    }  # fmt: skip
+    specs = [json.loads(json.dumps(spec)) | {"render_index": 3000 + i, "camera_model": m}
+             for i, m in enumerate(variants.values())]  # fmt: skip
+    with RenderPool(
+        workers=1, threads_per_worker=2, batch_size=3, timeout_s=300, retries=0, max_renders_per_worker=4
+    ) as pool:
+        out = {r.spec["render_index"] - 3000: r.output for r in pool.render(specs)}
+    sharp, moving, defocused = (_sharpness(out[i]["image"]) for i in range(3))
+    assert moving < 0.7 * sharp and defocused < 0.7 * sharp, (sharp, moving, defocused)
+    assert out[2]["camera_measured"]["focus_distance_m"] > 5 * out[0]["camera_measured"].get("focus_distance_m", 0.05)

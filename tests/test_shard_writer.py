@@ -12,6 +12,7 @@ import pytest
 from synthgen.dataset.image_codec import decode_image, encode_image
 from synthgen.dataset.schema import column_names, dataset_schema
 from synthgen.dataset.shard_writer import TEMP_PREFIX, file_sha256, write_shard
+from synthgen.scenes.common.camera_columns import CAMERA_MODEL_COLUMNS
 
 
 def _row(index: int) -> dict:
@@ -33,6 +34,7 @@ def _row(index: int) -> dict:
         "identity_id": None, "handedness": None, "pose_family": None, "keypoints_2d": None, "keypoints_3d": None,
         "keypoints_visible": None, "palm_roi": None, "nir": None,
         "product_class": None, "sku_id": None, "defects": None, "defect_mask": None,
+        **{column.name: None for column in CAMERA_MODEL_COLUMNS},
         "aug_seed": None, "aug_params": None, "spec": json.dumps({"render_index": index}),
     }  # fmt: skip
 

@@ -205,6 +205,10 @@ class HandBuilder(SceneBuilder):
         self.scene.view_settings.exposure = saved["exposure"]
         apply_skin(self.skin, spec["identity"], spec["variation"], nir=False)
 
+    def focus_points(self) -> list[list[float]] | None:
+        """The hand's keypoints: the camera focuses on the hand, not on the forearm beyond it."""
+        return self.active.keypoints_world().tolist() if self.active is not None else None
+
     def labels(self) -> dict[str, Any]:
         assert self.active is not None
         centre, normal = self.active.palm_center_and_normal()

@@ -22,6 +22,7 @@ from synthgen.dataset.columns import (
     scalar_column,
     value,
 )
+from synthgen.scenes.common.camera_columns import CAMERA_MODEL_COLUMNS
 from synthgen.scenes.registry import scene_kinds
 
 SCHEMA_VERSION = 3  # 3: data/<split>/ folders, "validation", provenance metadata (docs/dataset-format.md)
@@ -91,7 +92,7 @@ REPRODUCTION_COLUMNS: tuple[Column, ...] = (
 def columns() -> tuple[Column, ...]:
     """Every column, in the order of every shard."""
     kind_columns = tuple(column for kind in scene_kinds().values() for column in kind.columns)
-    return BASE_COLUMNS + kind_columns + REPRODUCTION_COLUMNS
+    return BASE_COLUMNS + kind_columns + CAMERA_MODEL_COLUMNS + REPRODUCTION_COLUMNS
 
 
 def column_names() -> list[str]:

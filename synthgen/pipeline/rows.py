@@ -10,7 +10,9 @@ import numpy as np
 
 from synthgen.augment import Augmenter, AugmentInput, variant_seed
 from synthgen.dataset.image_codec import ImageCodec, image_cell
+from synthgen.pipeline.camera_post import apply_camera_model
 from synthgen.pipeline.render_pool import RenderResult
+from synthgen.scenes.common.camera_columns import camera_model_row_values
 from synthgen.scenes.common.pixel_labels import (
     DEPTH_SCALE_M,
     bbox_from_mask,
@@ -43,6 +45,8 @@ class CleanSample:
     attack_source_sha256: str | None = None  # digest of the victim image an attack showed (worker-reported)
     defect_mask: np.ndarray | None = None  # products: defect ids (see synthgen.scenes.products.product_labels)
     products: dict[int, dict[str, Any]] | None = None  # products: per-instance pose, box and silhouette size
+    lens_distortion: list[float] | None = None  # OpenCV k1, k2, p1, p2, k3 when the camera model distorted it
+    camera_measured: dict[str, Any] | None = None  # the worker's metered_ev, exposure_ev, focus_distance_m
 
 
 def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
@@ -69,9 +73,11 @@ def clean_sample(result: RenderResult) -> CleanSample:
         camera_K=K,
         camera_pose=pose,
         attack_source_sha256=output.get("attack_source_sha256"),
+        camera_measured=output.get("camera_measured"),
     )
     for kind in scene_kinds().values():  # every kind's labels: a products scene may hold a hand
         kind.read_labels(result.spec, output, sample)
+    apply_camera_model(result.spec, sample)  # lens and sensors, images and labels alike
     return sample
 
 
@@ -145,6 +151,7 @@ def _row(
         "bbox": bbox_from_mask(sample.mask, PRIMARY_INSTANCE_ID),
         "instances": extend_instances(instance_records(sample.mask, sample.classes), sample.products),
         **_kind_columns(spec, sample, codec),
+        **camera_model_row_values(spec, sample.lens_distortion, sample.camera_measured or {}),
         "camera_K": sample.camera_K.tolist(),
         "camera_pose": sample.camera_pose.tolist(),
         "aug_seed": aug_seed,

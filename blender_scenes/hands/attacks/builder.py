@@ -201,6 +201,12 @@ class AttackBuilder(SceneBuilder):
         for instrument in self.instruments.values():
             instrument.set_nir(nir)
 
+    def focus_points(self) -> list[list[float]] | None:
+        """Live: the hand's keypoints; an attack: where its instrument depicts them."""
+        if self.keypoints_world is None:
+            return self.hands.focus_points()
+        return self.keypoints_world.tolist()
+
     def labels(self) -> dict[str, Any]:
         if self.keypoints_world is None:
             return self.hands.labels()

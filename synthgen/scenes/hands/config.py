@@ -24,7 +24,9 @@ class HandCameraSampling(StrictModel):
     roll_deg: FloatRange = (-20.0, 20.0)
     min_distance_m: float = Field(0.08, gt=0)
     exposure_ev: FloatRange = Field(
-        (-1.0, 0.5), description="film exposure in stops (RGB only): the camera's exposure setting and its error"
+        (-1.0, 0.5),
+        description="film exposure in stops (RGB only): the camera's exposure error, on top of the metered "
+        "exposure when camera_model.metering is on",
     )
 
     _ranges = field_validator("focal_mm", "tilt_deg", "fill", "roll_deg", "exposure_ev")(check_range)
