@@ -20,6 +20,7 @@ import numpy as np
 from blender_scenes.builder import SceneBuilder
 from blender_scenes.common.stage import Stage, ground_quad, link, set_matrix
 from blender_scenes.common.surface_materials import SURFACE_FAMILIES, apply_surface, build_surface_material
+from blender_scenes.products.grasp_check import settle_grasp
 from blender_scenes.products.materials import DEFECT_AOV, build_printed, build_solid
 from blender_scenes.products.store_shell import StoreShell
 from synthgen.scenes.common.camera_math import framing_distance, horizontal_fov, look_at
@@ -236,6 +237,14 @@ class ProductBuilder(SceneBuilder):
         self._apply_product(self.products[0], item, sku)
         matrix = self._grip_matrix(item, spec["grip"])
         set_matrix(self.products[0], matrix)
+        if "clearance_m" in spec["grip"]:  # the fitted grasp settled on this identity's skin (grasp_check)
+            touching = [d for d, gap in spec["grip"]["clearance_m"].items() if gap < 0.001]
+            _, normal = self.hand_scene.active.palm_center_and_normal()
+            rests = spec["grip"]["type"] in ("power", "support")
+            settle_grasp(
+                self.hand_scene.active, self.products[0], spec["hand"]["pose"]["joints"], touching, normal, rests
+            )
+            matrix = np.array(self.products[0].matrix_world)
         self._frame_hand_and_product(spec, matrix, item)
 
     def _frame_hand_and_product(self, spec: dict[str, Any], matrix: np.ndarray, item: dict[str, Any]) -> None:
