@@ -146,19 +146,22 @@ def settle_grasp(asset: Any, product: bpy.types.Object, joints: dict[str, list[f
     gap_to_palm = float(contact.distances(palm).min())
     # The palm in the product, or (for packs that rest on the palm) short of it: move the product along the
     # palm's normal until the skin touches it.
-    if gap_to_palm < 0.0 or (rests_on_palm and CONTACT_M < gap_to_palm < 0.02):
+    if rests_on_palm and (gap_to_palm < 0.0 or CONTACT_M < gap_to_palm < 0.02):
         matrix = np.array(product.matrix_world)
-        matrix[:3, 3] += palm_normal * (CONTACT_M - gap_to_palm)
+        matrix[:3, 3] += palm_normal * float(np.clip(CONTACT_M - gap_to_palm, -0.02, 0.006))
         set_matrix(product, matrix)
         contact = _Contact(asset, product)
     settled = {k: list(v) for k, v in joints.items()}
     settled = _settle_digits(asset, contact, joints, settled, digits)
     # Skin that does not flex with a digit (the thumb's ball, the palm's heel) may still be in the product: push
     # the product off along the palm's normal by that depth, and let the digits close on it again.
-    depth = -float(contact.distances().min())
-    if depth > CONTACT_M:
+    # (Packs resting on the palm only: a pinched pack hangs from the fingertips, away from the palm.)
+    for _ in range(3 if rests_on_palm else 0):
+        depth = -float(contact.distances().min())
+        if depth <= CONTACT_M:
+            break
         matrix = np.array(product.matrix_world)
-        matrix[:3, 3] += palm_normal * (depth + CONTACT_M)
+        matrix[:3, 3] += palm_normal * min(depth + CONTACT_M, 0.006)
         set_matrix(product, matrix)
         contact = _Contact(asset, product)
         settled = _settle_digits(asset, contact, joints, settled, digits)
@@ -178,11 +181,11 @@ def _settle_digits(asset: Any, contact: _Contact, joints: dict, settled: dict, d
             asset.set_pose({k: tuple(v) for k, v in pose.items()})
             return float(contact.distances(mine).min()) - CONTACT_M
 
-        low, high = (1.0, 1.6) if gap(1.0) > 0 else (0.0 if digit == "thumb" else 0.4, 1.0)
+        low, high = (1.0, 2.5) if gap(1.0) > 0 else (0.0 if digit == "thumb" else 0.4, 1.0)
         if gap(low) * gap(high) > 0:  # never reaches or never leaves: keep the end nearer contact
             best = min((low, high), key=lambda s: abs(gap(s)))
         else:
-            for _ in range(7):
+            for _ in range(8):
                 middle = (low + high) / 2
                 low, high = (middle, high) if gap(middle) > 0 else (low, middle)
             best = low
