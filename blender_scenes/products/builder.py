@@ -50,6 +50,12 @@ FINISHES = {
 }
 
 
+def _sku_key(sku: dict[str, Any]) -> str:
+    """What a cached mesh or image is of: the SKU's id alone may name another product in another job's
+    catalogue (another family mix), so its family and size are part of the key."""
+    return f"{sku['sku_id']}:{sku['family']}:{sku['artwork']['seed']}:{sku['size']}"
+
+
 def _box(name: str, scene: bpy.types.Scene, material: bpy.types.Material) -> bpy.types.Object:
     mesh = bpy.data.meshes.new(name)
     v = [(x, y, z) for z in (-0.5, 0.5) for y in (-0.5, 0.5) for x in (-0.5, 0.5)]
@@ -343,7 +349,7 @@ class ProductBuilder(SceneBuilder):
             self.ground.location = (0.0, 0.0, 0.0)
 
     def _image(self, sku: dict[str, Any]) -> bpy.types.Image:
-        key = f"{sku['sku_id']}:{sku['artwork']['barcode']}:{sku['artwork']['seed']}"
+        key = f"{_sku_key(sku)}:{sku['artwork']['barcode']}"
         if key in self.images:
             self.images.move_to_end(key)
             return self.images[key]
@@ -359,7 +365,7 @@ class ProductBuilder(SceneBuilder):
 
     def _mesh(self, sku: dict[str, Any]) -> tuple[Any, np.ndarray]:
         """The SKU's pure mesh and its flattened per-corner UVs, built once per worker (shelves repeat SKUs)."""
-        key = f"{sku['sku_id']}:{sku['artwork']['seed']}"
+        key = _sku_key(sku)
         if key not in self.meshes:
             mesh = product_mesh(sku)
             uvs = np.array([c for face in mesh.uvs for c in face], dtype=np.float32).ravel()
@@ -382,7 +388,7 @@ class ProductBuilder(SceneBuilder):
 
     def _shared_mesh(self, sku: dict[str, Any]) -> bpy.types.Mesh:
         """The undeformed SKU as one Blender mesh, shared by every facing of it (instancing, not copies)."""
-        key = f"{sku['sku_id']}:{sku['artwork']['seed']}"
+        key = _sku_key(sku)
         if key not in self.shared:
             mesh = bpy.data.meshes.new(f"shared_{key}")
             for _ in range(4):
