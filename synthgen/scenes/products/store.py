@@ -150,7 +150,7 @@ def fill_aisle(cat: Any, scene: Any, rng: np.random.Generator, resolution: tuple
         "top_m": top,
         "board_color": linear_colour(rng, (0.0, 0.15), (0.6, 0.95)),
         "back_color": linear_colour(rng, (0.0, 0.3), (0.3, 0.9)),
-        "edge_color": linear_colour(rng, (0.3, 0.9), (0.4, 0.9)),
+        "edge_color": linear_colour(rng, (0.0, 0.3), (0.15, 0.95)),  # price rails: mostly white, grey or black
         "tags": tags,
     }
     return placements, shelf, camera
