@@ -160,3 +160,90 @@ def test_hand_held_rows_name_the_surface_seen() -> None:
         spec = sample_spec(config, index)
         assert spec["surface"] == spec["background"].get("surface")
         assert spec["grip"]["type"] in ("power", "pinch", "support")
+
+
+def _in_frame(spec: dict, points: np.ndarray, resolution: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates and in-front flags of world points seen by the spec's camera."""
+    from synthgen.scenes.common.camera_math import blender_to_opencv_pose, intrinsics, look_at, project_points
+
+    cam = spec["camera"]
+    pose = look_at(np.array(cam["location"]), np.array(cam["look_at"]), cam["roll_deg"])
+    K = intrinsics(cam["focal_mm"], cam["sensor_mm"], cam["sensor_mm"], "AUTO", resolution, resolution)
+    uv, depth = project_points(points, K, blender_to_opencv_pose(pose))
+    return uv, depth > 0
+
+
+def _corners(item: dict) -> np.ndarray:
+    m = np.array(item["matrix_world"])
+    return box_corners(*item["bounds_local"]) @ m[:3, :3].T + m[:3, 3]
+
+
+def test_shelves_are_full_to_the_edge_with_products_behind() -> None:
+    """A store shelf: boards full across the frame (no gaps wider than a facing), fronts at the shelf edge, more of
+    the same behind them, in a gondola of several bays under rows of ceiling fixtures."""
+    config = load_config(
+        "products", overrides={"scene": {"type": "products", "layouts": {"shelf": 1.0}}, "resolution": 256}
+    )
+    for index in range(6):
+        spec = sample_spec(config, index)
+        shelf, products = spec["shelf"], spec["products"]
+        assert shelf["bays"] == 3 and 4 <= shelf["boards"] <= 5
+        assert spec["lighting"]["store"]["fixtures"] and spec["surface"]["material"] in ("tiles", "concrete", "marble")
+        uv, front = _in_frame(spec, _corners(products[0]))
+        assert front.all() and ((uv > 0) & (uv < 256)).all(axis=1).any(), f"render {index}: the subject is not seen"
+        fronts = [p for p in products if _corners(p)[:, 1].min() < -shelf["depth_m"] / 2 + 0.015]
+        behind = [p for p in products if _corners(p)[:, 1].min() > -shelf["depth_m"] / 2 + 0.02]
+        assert len(fronts) >= 20 and behind, f"render {index}: {len(fronts)} facings, {len(behind)} behind"
+        # Along each board, the front facings the camera sees stand side by side.
+        for board in range(shelf["boards"]):
+            z = shelf["base_m"] + board * shelf["spacing_m"]
+            row = sorted(
+                (c[:, 0].min(), c[:, 0].max())
+                for c in (_corners(p) for p in fronts)
+                if abs(c[:, 2].min() - z) < 1e-3 and ((_in_frame(spec, c)[0] - 128) ** 2).sum(axis=1).min() < 128**2
+            )
+            gaps = [b[0] - a[1] for a, b in itertools.pairwise(row)]
+            widths = [b - a for a, b in row]
+            assert all(g < max(widths) + 0.05 for g in gaps), f"render {index} board {board}: gaps {gaps}"
+
+
+def test_table_scenes_frame_the_subject_among_others() -> None:
+    """A tabletop frame shows the subject at a sensible size with other products round it, looking down on the
+    table steeply enough that its far edge (and the horizon) stays out of the frame."""
+    config = load_config(
+        "products", overrides={"scene": {"type": "products", "layouts": {"tabletop": 1.0}}, "resolution": 256}
+    )
+    for index in range(12):
+        spec = sample_spec(config, index)
+        uv, _ = _in_frame(spec, _corners(spec["products"][0]))
+        side = max(np.ptp(uv[:, 0]), np.ptp(uv[:, 1]))
+        assert side > 0.17 * 256, f"render {index}: the subject spans {side:.0f} px of 256"
+        others = [
+            p for p in spec["products"][1:] if ((_in_frame(spec, _corners(p))[0] - 128) ** 2).sum(1).min() < 128**2
+        ]
+        assert len(spec["products"]) >= 3 and others, f"render {index}: the subject alone on the table"
+        cam = spec["camera"]
+        forward = np.subtract(cam["look_at"], cam["location"])
+        elevation = np.degrees(np.arcsin(-forward[2] / np.linalg.norm(forward)))
+        half_fov = np.degrees(np.arctan(cam["sensor_mm"] / (2 * cam["focal_mm"])))
+        assert elevation > half_fov + abs(cam["roll_deg"]) * 0.3, f"render {index}: the frame reaches the horizon"
+
+
+def test_surfaces_take_the_colours_of_their_names() -> None:
+    import colorsys
+
+    from synthgen.scenes.common.surfaces import sample_surface
+
+    def hsv(linear: list[float]) -> tuple[float, float, float]:
+        return colorsys.rgb_to_hsv(*(c * 12.92 if c <= 0.0031308 else 1.055 * c ** (1 / 2.4) - 0.055 for c in linear))
+
+    for seed in range(20):
+        wood = sample_surface(np.random.default_rng(seed), "wood")
+        h, s, v = hsv(wood["color_a"])
+        assert 0.04 < h < 0.12 and s > 0.3, wood  # brown, from honey to walnut
+        assert hsv(wood["color_b"])[2] < v  # the grain darker than the wood
+        marble = sample_surface(np.random.default_rng(seed), "marble")
+        assert hsv(marble["color_a"])[1] < 0.07 and hsv(marble["color_a"])[2] > 0.7  # a pale stone
+        assert hsv(marble["color_b"])[2] < hsv(marble["color_a"])[2] - 0.15  # darker veins
+        concrete = sample_surface(np.random.default_rng(seed), "concrete")
+        assert set(concrete) == set(wood)

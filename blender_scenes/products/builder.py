@@ -20,7 +20,9 @@ import numpy as np
 from blender_scenes.builder import SceneBuilder
 from blender_scenes.common.stage import Stage, ground_quad, link, set_matrix
 from blender_scenes.common.surface_materials import SURFACE_FAMILIES, apply_surface, build_surface_material
+from blender_scenes.products.grasp_check import settle_grasp
 from blender_scenes.products.materials import DEFECT_AOV, build_printed, build_solid
+from blender_scenes.products.store_shell import StoreShell
 from synthgen.scenes.common.camera_math import framing_distance, horizontal_fov, look_at
 from synthgen.scenes.common.pixel_labels import camera_labels
 from synthgen.scenes.products.artwork import draw_atlas, price_tags
@@ -28,11 +30,14 @@ from synthgen.scenes.products.defects import deform
 from synthgen.scenes.products.geometry import LABEL_BAND_FAMILIES, product_mesh
 from synthgen.scenes.products.rasterise import rasterise
 
-MAX_PRODUCTS = 64
-MAX_TAGS = 32
-IMAGE_CACHE = 32
+MAX_PRODUCTS = 128
+MAX_TAGS = 64
+MAX_BOARDS = 6  # boards of a gondola, the top one included
+MAX_FIXTURES = 16  # ceiling light fixtures of a store
+IMAGE_CACHE = 64
 MESH_CACHE = 256
-GROUND_SIZE_M = 12.0
+SHARED_MESHES = 96  # undeformed SKU meshes shared by all the facings of a SKU
+GROUND_SIZE_M = 40.0  # far beyond any frame: its edge never shows
 # Surface finishes: (roughness, metallic, transmission, coat).
 FINISHES = {
     "cardboard": (0.85, 0.0, 0.0, 0.0),
@@ -43,6 +48,12 @@ FINISHES = {
     "metal": (0.22, 1.0, 0.0, 0.0),
     "glass": (0.02, 0.0, 1.0, 0.0),
 }
+
+
+def _sku_key(sku: dict[str, Any]) -> str:
+    """What a cached mesh or image is of: the SKU's id alone may name another product in another job's
+    catalogue (another family mix), so its family and size are part of the key."""
+    return f"{sku['sku_id']}:{sku['family']}:{sku['artwork']['seed']}:{sku['size']}"
 
 
 def _box(name: str, scene: bpy.types.Scene, material: bpy.types.Material) -> bpy.types.Object:
@@ -130,36 +141,56 @@ class ProductBuilder(SceneBuilder):
         self.ground.data.materials.append(self.surface_materials[SURFACE_FAMILIES[0]])
         self.fixture_materials = {k: _flat_material(f"fixture_{k}") for k in ("board", "back", "edge", "belt", "frame")}
         self.fixtures: dict[str, bpy.types.Object] = {}
-        for i in range(4):
+        for i in range(MAX_BOARDS):
             self.fixtures[f"board_{i}"] = _box(f"board_{i}", scene, self.fixture_materials["board"])
             self.fixtures[f"edge_{i}"] = _box(f"edge_{i}", scene, self.fixture_materials["edge"])
         self.fixtures["back"] = _box("shelf_back", scene, self.fixture_materials["back"])
+        self.fixtures["kick"] = _box("shelf_kick", scene, self.fixture_materials["back"])
         self.fixture_materials["tag"] = _tag_material()
         for i in range(MAX_TAGS):
             tag = self.fixtures[f"tag_{i}"] = _box(f"tag_{i}", scene, self.fixture_materials["tag"])
             _tag_uvs(tag.data, i % 16)
+        for i in range(4):  # the uprights between and beside the bays
+            self.fixtures[f"upright_{i}"] = _box(f"upright_{i}", scene, self.fixture_materials["back"])
         for side in ("left", "right"):
-            self.fixtures[f"upright_{side}"] = _box(f"upright_{side}", scene, self.fixture_materials["back"])
             self.fixtures[f"rail_{side}"] = _box(f"rail_{side}", scene, self.fixture_materials["frame"])
         self.fixture_materials["belt"] = _belt_material()
         self.fixtures["belt"] = _box("belt", scene, self.fixture_materials["belt"])
+        self.store = StoreShell(scene, MAX_FIXTURES)
+        self.solid_prefixes = ("cap", "clear", "content")
         self.products: list[bpy.types.Object] = []
-        for slot in range(MAX_PRODUCTS):
-            obj = link(scene, bpy.data.objects.new(f"sku_{slot}", bpy.data.meshes.new(f"sku_{slot}")))
-            obj.data.materials.append(build_printed(f"sku_{slot}_printed"))
-            for prefix in ("cap", "clear", "content"):
-                obj.data.materials.append(build_solid(f"sku_{slot}_{prefix}", prefix))
-            bevel = obj.modifiers.new("bevel", "BEVEL")
-            bevel.width, bevel.segments, bevel.limit_method, bevel.angle_limit = 0.002, 2, "ANGLE", math.radians(60)
-            obj.hide_render = True
-            self.products.append(obj)
+        self.slot_meshes: list[bpy.types.Mesh] = []
+        self.shared: OrderedDict[str, bpy.types.Mesh] = OrderedDict()
+        self._grow(8)
         self.images: OrderedDict[str, bpy.types.Image] = OrderedDict()
         self.meshes: OrderedDict[str, tuple[Any, np.ndarray]] = OrderedDict()
         self.hand_scene: Any = None  # built on the first hand-held spec (loads the MakeHuman hand)
         self.held = False  # the current spec puts the product in a hand
 
+    def _grow(self, count: int) -> None:
+        """Product slots up to ``count``: objects whose materials sit on the object (not the mesh), so facings of
+        one SKU share one mesh and each keeps its own artwork and custom properties."""
+        while len(self.products) < min(count, MAX_PRODUCTS):
+            slot = len(self.products)
+            mesh = bpy.data.meshes.new(f"sku_{slot}")
+            for _ in range(4):
+                mesh.materials.append(None)
+            obj = link(self.scene, bpy.data.objects.new(f"sku_{slot}", mesh))
+            materials = [build_printed(f"sku_{slot}_printed")]
+            materials += [build_solid(f"sku_{slot}_{prefix}", prefix) for prefix in self.solid_prefixes]
+            for material_slot, material in zip(obj.material_slots, materials, strict=True):
+                material_slot.link = "OBJECT"
+                material_slot.material = material
+            bevel = obj.modifiers.new("bevel", "BEVEL")
+            bevel.width, bevel.segments, bevel.limit_method, bevel.angle_limit = 0.002, 2, "ANGLE", math.radians(60)
+            obj.hide_render = True
+            self.products.append(obj)
+            self.slot_meshes.append(mesh)
+
     def set_visible(self, visible: bool) -> None:
         self.ground.hide_render = not visible
+        if not visible:
+            self.store.hide()
         for obj in [*self.fixtures.values(), *self.products]:
             obj.hide_render = obj.hide_render or not visible
         if self.hand_scene is not None and not visible:
@@ -182,11 +213,14 @@ class ProductBuilder(SceneBuilder):
         products = spec["products"]
         if len(products) > MAX_PRODUCTS:
             raise ValueError(f"products: at most {MAX_PRODUCTS} per scene, got {len(products)}")
+        self._grow(len(products))
         for slot, obj in enumerate(self.products):
             obj.hide_render = slot >= len(products)
         for obj, item in zip(self.products, products, strict=False):
             self._apply_product(obj, item, spec["skus"][str(item["sku_id"])])
+        self._release_shared()
         self.stage.apply_lighting(spec["lighting"])
+        self.store.apply(spec["lighting"].get("store"), spec.get("shelf"))
         self.stage.apply_camera_spec(spec["camera"])
 
     def _apply_hand_held(self, spec: dict[str, Any]) -> None:
@@ -199,6 +233,7 @@ class ProductBuilder(SceneBuilder):
         self.ground.hide_render = True
         for obj in self.fixtures.values():
             obj.hide_render = True
+        self.store.hide()
         self.hand_scene.apply(spec)
         self.hand_scene.set_visible(True)
         item = spec["products"][0]
@@ -208,6 +243,14 @@ class ProductBuilder(SceneBuilder):
         self._apply_product(self.products[0], item, sku)
         matrix = self._grip_matrix(item, spec["grip"])
         set_matrix(self.products[0], matrix)
+        if "clearance_m" in spec["grip"]:  # the fitted grasp settled on this identity's skin (grasp_check)
+            touching = [d for d, gap in spec["grip"]["clearance_m"].items() if gap < 0.001]
+            _, normal = self.hand_scene.active.palm_center_and_normal()
+            rests = spec["grip"]["type"] in ("power", "support")
+            settle_grasp(
+                self.hand_scene.active, self.products[0], spec["hand"]["pose"]["joints"], touching, normal, rests
+            )
+            matrix = np.array(self.products[0].matrix_world)
         self._frame_hand_and_product(spec, matrix, item)
 
     def _frame_hand_and_product(self, spec: dict[str, Any], matrix: np.ndarray, item: dict[str, Any]) -> None:
@@ -271,20 +314,25 @@ class ProductBuilder(SceneBuilder):
             _set_flat(self.fixture_materials["board"], shelf["board_color"], 0.4, 0.3)
             _set_flat(self.fixture_materials["back"], shelf["back_color"], 0.6)
             _set_flat(self.fixture_materials["edge"], shelf["edge_color"], 0.35)
+            bays = shelf.get("bays", 1)
             w, d, t = shelf["width_m"], shelf["depth_m"], 0.02
+            run = bays * w + 0.04  # the gondola run: its bays side by side
             for i in range(shelf["boards"]):
                 z = shelf["base_m"] + i * shelf["spacing_m"]
-                self._place_box(f"board_{i}", [0.0, 0.0, z - t / 2], [w + 0.04, d, t])
+                self._place_box(f"board_{i}", [0.0, 0.0, z - t / 2], [run, d, t])
                 # The shelf edge (price rail) in front of the board.
-                self._place_box(f"edge_{i}", [0.0, -d / 2 - 0.006, z - 0.022], [w + 0.04, 0.012, 0.045])
+                self._place_box(f"edge_{i}", [0.0, -d / 2 - 0.006, z - 0.022], [run, 0.012, 0.045])
             for i, (x, board) in enumerate(shelf.get("tags", [])[:MAX_TAGS]):
                 z = shelf["base_m"] + board * shelf["spacing_m"]
                 self._place_box(f"tag_{i}", [x, -d / 2 - 0.0125, z - 0.022], [0.04, 0.002, 0.028])
             top = shelf["base_m"] + shelf["boards"] * shelf["spacing_m"]
-            self._place_box(f"board_{shelf['boards']}", [0.0, 0.0, top - t / 2], [w + 0.04, d, t])  # the top
-            self._place_box("back", [0.0, d / 2 + 0.01, top / 2], [w + 0.04, 0.02, top + 0.2])
-            for side, x in (("left", -1), ("right", 1)):
-                self._place_box(f"upright_{side}", [x * (w / 2 + 0.04), 0.0, top / 2], [0.04, d + 0.04, top + 0.2])
+            self._place_box(f"board_{shelf['boards']}", [0.0, 0.0, top - t / 2], [run, d, t])  # the top
+            self._place_box("back", [0.0, d / 2 + 0.01, top / 2 + 0.1], [run, 0.02, top + 0.2])
+            base = shelf["base_m"] - t
+            self._place_box("kick", [0.0, -d / 2 + 0.01, base / 2], [run, 0.02, base])  # the plinth under it
+            for k in range(bays + 1):
+                x = (k - bays / 2) * w
+                self._place_box(f"upright_{k}", [x, 0.0, top / 2 + 0.1], [0.04, d + 0.04, top + 0.2])
         if belt:
             _set_flat(self.fixture_materials["belt"], belt["belt_color"], 0.8)
             # Object coordinates of the unit box stretch over the belt's 6 m: scale the ribs to about 1 cm.
@@ -301,7 +349,7 @@ class ProductBuilder(SceneBuilder):
             self.ground.location = (0.0, 0.0, 0.0)
 
     def _image(self, sku: dict[str, Any]) -> bpy.types.Image:
-        key = f"{sku['sku_id']}:{sku['artwork']['barcode']}:{sku['artwork']['seed']}"
+        key = f"{_sku_key(sku)}:{sku['artwork']['barcode']}"
         if key in self.images:
             self.images.move_to_end(key)
             return self.images[key]
@@ -317,7 +365,7 @@ class ProductBuilder(SceneBuilder):
 
     def _mesh(self, sku: dict[str, Any]) -> tuple[Any, np.ndarray]:
         """The SKU's pure mesh and its flattened per-corner UVs, built once per worker (shelves repeat SKUs)."""
-        key = f"{sku['sku_id']}:{sku['artwork']['seed']}"
+        key = _sku_key(sku)
         if key not in self.meshes:
             mesh = product_mesh(sku)
             uvs = np.array([c for face in mesh.uvs for c in face], dtype=np.float32).ravel()
@@ -327,11 +375,8 @@ class ProductBuilder(SceneBuilder):
         self.meshes.move_to_end(key)
         return self.meshes[key]
 
-    def _apply_product(self, obj: bpy.types.Object, item: dict[str, Any], sku: dict[str, Any]) -> None:
-        mesh_data, uvs = self._mesh(sku)
-        defect = item.get("defect")
-        verts = deform(mesh_data, defect, sku) if defect else mesh_data.array()
-        mesh = obj.data
+    @staticmethod
+    def _write_mesh(mesh: bpy.types.Mesh, verts: np.ndarray, mesh_data: Any, uvs: np.ndarray) -> None:
         mesh.clear_geometry()
         mesh.from_pydata(verts.tolist(), [], mesh_data.faces)
         mesh.polygons.foreach_set("material_index", mesh_data.materials)
@@ -340,10 +385,46 @@ class ProductBuilder(SceneBuilder):
         mesh.shade_smooth()
         mesh.set_sharp_from_angle(angle=math.radians(50))
         mesh.update()
+
+    def _shared_mesh(self, sku: dict[str, Any]) -> bpy.types.Mesh:
+        """The undeformed SKU as one Blender mesh, shared by every facing of it (instancing, not copies)."""
+        key = _sku_key(sku)
+        if key not in self.shared:
+            mesh = bpy.data.meshes.new(f"shared_{key}")
+            for _ in range(4):
+                mesh.materials.append(None)
+            mesh_data, uvs = self._mesh(sku)
+            self._write_mesh(mesh, mesh_data.array(), mesh_data, uvs)
+            self.shared[key] = mesh
+        self.shared.move_to_end(key)
+        return self.shared[key]
+
+    def _release_shared(self) -> None:
+        """Hidden slots go back to their own meshes; shared meshes beyond the cache that no slot uses are freed."""
+        for obj, own in zip(self.products, self.slot_meshes, strict=True):
+            if obj.hide_render and obj.data is not own:
+                obj.data = own
+        in_use = {obj.data.name for obj in self.products}
+        while len(self.shared) > SHARED_MESHES:
+            key = next((k for k, m in self.shared.items() if m.name not in in_use), None)
+            if key is None:
+                break
+            bpy.data.meshes.remove(self.shared.pop(key))
+
+    def _apply_product(self, obj: bpy.types.Object, item: dict[str, Any], sku: dict[str, Any]) -> None:
+        defect = item.get("defect")
+        slot = self.products.index(obj)
+        if defect:  # a deformed copy of its own
+            mesh_data, uvs = self._mesh(sku)
+            own = self.slot_meshes[slot]
+            self._write_mesh(own, deform(mesh_data, defect, sku), mesh_data, uvs)
+            obj.data = own
+        else:
+            obj.data = self._shared_mesh(sku)
         obj.modifiers["bevel"].show_render = sku["family"] == "carton"
         obj.pass_index = item["instance_id"]
         set_matrix(obj, np.array(item["matrix_world"]))
-        obj.data.materials[0].node_tree.nodes["artwork"].image = self._image(sku)
+        obj.material_slots[0].material.node_tree.nodes["artwork"].image = self._image(sku)
         self._set_props(obj, sku, defect)
 
     @staticmethod

@@ -46,7 +46,9 @@ class ProductsScene(SceneConfig):
     )
     hand_identities: int = Field(100, ge=1, le=10_000_000, description="hand identities for the 'hand' layout")
     products: tuple[int, int] = Field((3, 7), description="products per table or conveyor scene")
-    max_products: int = Field(24, ge=1, le=64, description="products per scene at most (shelves fill up to it)")
+    max_products: int = Field(
+        128, ge=1, le=128, description="products per scene at most (a shelf fills what the camera sees up to it)"
+    )
     defects: DefectSettings = DefectSettings()
     surfaces: list[SurfaceName] = ["wood", "tiles", "concrete", "marble"]
     camera: CameraSampling = CameraSampling(focal_mm=(30.0, 60.0), elevation_deg=(15.0, 60.0), fill=(0.85, 1.15))

@@ -25,10 +25,12 @@ from synthgen.scenes.products.geometry import local_bounds, product_mesh
 from synthgen.scenes.products.grasp import fit_grasp
 from synthgen.scenes.products.identity import sample_sku
 from synthgen.scenes.products.layout import footprint, object_matrix, pack_circles
+from synthgen.scenes.products.store import fill_aisle, store_lighting
 from synthgen.splits import assign_split
 
 GAP_M = 0.008
 FLAT_FAMILIES = {"blister": 0.8, "pouch": 0.5}  # share lying flat on tables and belts
+STORE_FLOORS = ("tiles", "concrete", "marble")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -36,9 +38,15 @@ def _sku(job_seed: int, sku_id: int, families: tuple[tuple[str, float], ...]) ->
     return sample_sku(job_seed, sku_id, dict(families))
 
 
+@functools.lru_cache(maxsize=256)
+def _sku_mesh(job_seed: int, sku_id: int, families: tuple[tuple[str, float], ...]) -> Any:
+    """The SKU's undeformed mesh (a shelf repeats SKUs, and a defect deforms a copy of it)."""
+    return product_mesh(_sku(job_seed, sku_id, families))
+
+
 @functools.lru_cache(maxsize=4096)
 def _sku_bounds(job_seed: int, sku_id: int, families: tuple[tuple[str, float], ...]) -> tuple[list, list]:
-    return local_bounds(product_mesh(_sku(job_seed, sku_id, families)).array())
+    return local_bounds(_sku_mesh(job_seed, sku_id, families).array())
 
 
 @functools.lru_cache(maxsize=65536)
@@ -104,7 +112,7 @@ def _placement(
     low, high = cat.bounds(sku_id)
     defect = None
     if rng.uniform() < scene.defects.rate:
-        mesh = product_mesh(sku)
+        mesh = _sku_mesh(cat.seed, sku_id, cat.families)
         defect = sample_defect(rng, sku, mesh, scene.defects.types)
         low, high = local_bounds(deform(mesh, defect, sku))  # a lifted cap or flap may stick out
     return {
@@ -160,65 +168,14 @@ def _scatter(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator, be
     return placements, extra
 
 
-def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator) -> tuple[list, dict]:
-    """Boards of a gondola shelf; each board holds runs of facings (one SKU repeated side by side) and rows of
-    the same SKU behind the front one, fronts flush with the shelf edge."""
-    boards = int(rng.integers(2, 4))
-    tallest_primary = footprint(*cat.bounds(cat.primary), "upright")[2]
-    spacing = max(uniform(rng, (0.3, 0.42)), tallest_primary + 0.05)
-    width, depth = uniform(rng, (0.8, 1.2)), uniform(rng, (0.3, 0.42))
-    base = uniform(rng, (0.1, 0.3))
-    placements: list[dict[str, Any]] = []
-    tags: list[list[float]] = []  # price tags on the shelf edge: [x, board index] under each run of facings
-    primary_board = int(rng.integers(boards))
-    # The primary's board is filled first, so the product cap never leaves the primary out.
-    for board in [primary_board] + [b for b in range(boards) if b != primary_board]:
-        z = base + board * spacing
-        x = -width / 2 + 0.02
-        misses = 0
-        first = board == primary_board
-        while x < width / 2 - 0.05 and len(placements) < scene.max_products and misses < 20:
-            sku_id = cat.primary if first else cat.draw(rng)
-            low, high = cat.bounds(sku_id)
-            hx, hy, height = footprint(low, high, "upright")
-            if height > spacing - 0.03 or x + 2 * hx > width / 2 - 0.01:
-                misses += 1  # too tall for this board or too wide for what is left of it
-                continue
-            run_start = x
-            for _ in range(int(rng.integers(1, 4))):
-                if x + 2 * hx > width / 2 - 0.01 or len(placements) >= scene.max_products:
-                    break
-                y = -depth / 2 + hy + uniform(rng, (0.005, 0.02))
-                for _row in range(2):  # the front facing and one behind it
-                    if y + hy > depth / 2 - 0.01 or len(placements) >= scene.max_products:
-                        break
-                    # A small turn; the footprint allows for it (sin 3 degrees of the depth on each side).
-                    yaw = float(np.clip(rng.normal(0.0, 1.5), -3.0, 3.0))
-                    slack = math.sin(math.radians(3.0)) * hy
-                    placements.append(_placement(cat, sku_id, "upright", yaw, (x + hx + slack, y), z, rng, scene))
-                    y += 2 * hy + 2 * slack + 0.012
-                x += 2 * hx + 2 * math.sin(math.radians(3.0)) * hy + 0.006
-            first = False
-            if x > run_start:
-                tags.append([round((run_start + x) / 2, 5), board])
-            x += uniform(rng, (0.0, 0.03))
-    # The primary product (instance 1) leads the list.
-    order = sorted(range(len(placements)), key=lambda k: placements[k]["sku_id"] != cat.primary)
-    placements = [placements[k] for k in order]
-    extra = {
-        "shelf": {
-            "boards": boards,
-            "spacing_m": spacing,
-            "width_m": width,
-            "depth_m": depth,
-            "base_m": base,
-            "board_color": linear_colour(rng, (0.0, 0.15), (0.6, 0.95)),
-            "back_color": linear_colour(rng, (0.0, 0.3), (0.3, 0.9)),
-            "edge_color": linear_colour(rng, (0.3, 0.9), (0.4, 0.9)),
-            "tags": tags,
-        }
-    }
-    return placements, extra
+def _shelf(cat: _Catalogue, scene: ProductsScene, rng: np.random.Generator, resolution: tuple[int, int]) -> tuple:
+    """A gondola run in a store aisle, full of facings (synthgen.scenes.products.store); the camera comes with it."""
+
+    def place(sku_id: int, yaw: float, xy: tuple[float, float], z: float) -> dict[str, Any]:
+        return _placement(cat, sku_id, "upright", yaw, xy, z, rng, scene)
+
+    placements, shelf, camera = fill_aisle(cat, scene, rng, resolution, place)
+    return placements, {"shelf": shelf}, camera
 
 
 def _camera(scene: ProductsScene, layout: str, placements: list, resolution: tuple[int, int], rng: np.random.Generator,
@@ -234,27 +191,32 @@ def _camera(scene: ProductsScene, layout: str, placements: list, resolution: tup
     focal = uniform(rng, cam.focal_mm)
     fov = horizontal_fov(focal, cam.sensor_mm) * min(resolution) / max(resolution)
     fill = uniform(rng, cam.fill)
-    if layout == "shelf":
-        # In front of the shelf, framing a section around the primary product.
-        # Between the primary product and the middle of the shelf, so the frame shows shelf rather than wall.
-        look_at = primary_xyz * np.array([0.6, 1.0, 1.0]) + np.array([rng.normal(0, 0.05), 0.0, rng.normal(0, 0.04)])
-        radius = uniform(rng, (0.18, 0.45))
-        distance = framing_distance(radius, fill, fov)
-        azimuth = math.radians(-90 + rng.normal(0, 12))
-        elevation = math.radians(rng.normal(5, 8))
+    if layout == "conveyor":  # a stretch of the belt round the primary product
+        near = np.linalg.norm(pts[:, :2] - primary_xyz[:2], axis=1) < 0.35
+        pts = pts[near] if near.any() else pts
+    centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
+    radius = float(np.linalg.norm(pts.max(axis=0) - pts.min(axis=0)) / 2)
+    if layout == "tabletop":
+        # The subject and what stands round it, not the whole table: the frame spans 2.5 to 4 subject sizes.
+        subject = float(np.linalg.norm(np.subtract(*placements[0]["bounds_local"]))) / 2
+        radius = float(np.clip(radius, 2.5 * subject, max(4.0 * subject, 0.12)))
+        centre = 0.5 * (centre + primary_xyz)
+    look_at = centre + rng.normal(0.0, 0.05 * radius, size=3)
+    distance = framing_distance(radius, fill, fov)
+    azimuth = rng.uniform(0, 2 * math.pi)
+    if layout == "tabletop":
+        # From the subject's side of the group (the others behind and beside it, not in front of it).
+        outwards = primary_xyz[:2] - centre[:2]
+        if np.linalg.norm(outwards) > 0.01:
+            azimuth = math.atan2(outwards[1], outwards[0]) + (azimuth - math.pi) / 3
+    low, high = cam.elevation_deg
+    if layout == "conveyor":
+        low, high = max(low, 45.0), max(high, 80.0)
     else:
-        if layout == "conveyor":  # a stretch of the belt round the primary product
-            near = np.linalg.norm(pts[:, :2] - primary_xyz[:2], axis=1) < 0.35
-            pts = pts[near] if near.any() else pts
-        centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
-        radius = float(np.linalg.norm(pts.max(axis=0) - pts.min(axis=0)) / 2)
-        look_at = centre + rng.normal(0.0, 0.05 * radius, size=3)
-        distance = framing_distance(radius, fill, fov)
-        azimuth = rng.uniform(0, 2 * math.pi)
-        low, high = cam.elevation_deg
-        if layout == "conveyor":
-            low, high = max(low, 45.0), max(high, 80.0)
-        elevation = math.radians(uniform(rng, (low, high)))
+        # Looking down steeply enough that the top of the frame stays on the table (no horizon, no floor edge).
+        half_fov = math.degrees(math.atan(cam.sensor_mm / (2 * focal))) + abs(cam.roll_deg[1]) * 0.3 + 6.0
+        low, high = max(low, half_fov), max(high, half_fov + 10.0)
+    elevation = math.radians(uniform(rng, (low, high)))
     location = look_at + distance * np.array(
         [math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth), math.sin(elevation)]
     )
@@ -265,15 +227,6 @@ def _camera(scene: ProductsScene, layout: str, placements: list, resolution: tup
         "focal_mm": focal,
         "sensor_mm": cam.sensor_mm,
     }
-
-
-def _lighting(rng: np.random.Generator, scene: ProductsScene, layout: str, target: np.ndarray) -> dict[str, Any]:
-    lighting = sample_lighting(rng, scene.lights, target)
-    if layout == "shelf":  # store lighting comes from the aisle side, not through the back panel
-        for light in lighting["lights"]:
-            if light["location"][1] > target[1]:
-                light["location"][1] = 2 * target[1] - light["location"][1]
-    return lighting
 
 
 def grip_diameter(sku: dict[str, Any]) -> float:
@@ -337,7 +290,7 @@ def sample_products_spec(
             "surface": held["background"].get("surface"),
         }
     if layout == "shelf":
-        placements, extra = _shelf(cat, scene, rng)
+        placements, extra, camera = _shelf(cat, scene, rng, resolution)
     else:
         placements, extra = _scatter(cat, scene, rng, belt=layout == "conveyor")
     primary = np.array(placements[0]["matrix_world"])[:3, 3] + np.array(
@@ -345,20 +298,32 @@ def sample_products_spec(
     )
     for instance_id, p in enumerate(placements, start=1):
         p["instance_id"] = instance_id  # instance 1 is the primary product (the row's bbox and sku_id)
-    camera = _camera(scene, layout, placements, resolution, rng, primary)
     if layout != "shelf":
-        # The subject (instance 1) is the product nearest the camera, so something in front rarely hides it.
-        # Every SKU of the scene shares one split, so this never moves a product across splits.
-        location = np.array(camera["location"])
+        camera = _camera(scene, layout, placements, resolution, rng, primary)
+    if layout == "conveyor":
+        # The subject (instance 1) is the product nearest the camera among those near the middle of the frame,
+        # so something in front rarely hides it. Every SKU of the scene shares one split, so this never moves a
+        # product across splits.
+        location, middle = np.array(camera["location"]), np.array(camera["look_at"])
+        reach = 0.5 * float(np.linalg.norm(location - middle)) * math.tan(math.radians(15))
+        centres = [np.array(p["matrix_world"])[:3, 3] for p in placements]
+        near = [k for k, c in enumerate(centres) if np.linalg.norm(c[:2] - middle[:2]) < reach]
         nearest = min(
-            range(len(placements)),
-            key=lambda k: float(np.linalg.norm(np.array(placements[k]["matrix_world"])[:3, 3] - location)),
+            near or range(len(placements)),
+            key=lambda k: float(np.linalg.norm(centres[k] - location)),
         )
         placements.insert(0, placements.pop(nearest))
         for instance_id, p in enumerate(placements, start=1):
             p["instance_id"] = instance_id
     primary_sku = placements[0]["sku_id"]
-    surface = scene.surfaces[int(rng.integers(len(scene.surfaces)))]
+    if layout == "shelf":
+        # The floor of the aisle is what the frame shows of a surface: a store floor, if the config allows one.
+        floors = [s for s in scene.surfaces if s in STORE_FLOORS] or list(scene.surfaces)
+        surface = floors[int(rng.integers(len(floors)))]
+        lighting = store_lighting(rng, scene.lights, primary)
+    else:
+        surface = scene.surfaces[int(rng.integers(len(scene.surfaces)))]
+        lighting = sample_lighting(rng, scene.lights, primary)
     skus = {str(i): cat.sku(i) for i in sorted({p["sku_id"] for p in placements})}
     return {
         "kind": "product",
@@ -371,6 +336,6 @@ def sample_products_spec(
         "products": placements,
         "surface": sample_surface(rng, surface),
         "camera": camera,
-        "lighting": _lighting(rng, scene, layout, primary),
+        "lighting": lighting,
         **extra,
     }
