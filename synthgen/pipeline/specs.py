@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthgen.config import JobConfig
+from synthgen.config import JobConfig, part_configs
 from synthgen.scenes.common.spec_header import spec_header
+from synthgen.scenes.mix import MixScene, part_of
 from synthgen.scenes.registry import scene_kind
 from synthgen.seeding import CYCLES_KEY, Stream, derive_int_seed, derive_rng
 
@@ -18,5 +19,11 @@ def sample_spec(config: JobConfig, render_index: int) -> dict[str, Any]:
     """The scene spec for one render of a job; the same (config, index) always gives the same spec."""
     rng = derive_rng(config.seed, Stream.SCENE, render_index)
     cycles_seed = derive_int_seed(config.seed, Stream.SCENE, render_index, CYCLES_KEY)
+    if isinstance(config.scene, MixScene):  # the part's kind samples it as render ``part_index`` of its own job
+        part, part_index = part_of(config.seed, config.scene.shares(), render_index)
+        part_config = part_configs(config)[part]
+        spec = spec_header(part_config, render_index, cycles_seed)
+        spec["mix"] = {"part": part, "part_index": part_index}
+        return spec | scene_kind(part_config.scene.type).sample(part_config, part_index, rng)
     spec = spec_header(config, render_index, cycles_seed)
     return spec | scene_kind(config.scene.type).sample(config, render_index, rng)
