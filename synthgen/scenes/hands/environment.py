@@ -53,7 +53,9 @@ class EnvironmentSampling(StrictModel):
         description=f"relative weights of the settings ({', '.join(ENVIRONMENTS)}); plain = the bare backdrop",
     )
     clutter: tuple[int, int] = Field((2, 6), description="distractor objects behind the hand (min, max)")
-    occluder_share: float = Field(0.2, ge=0, le=1, description="share of samples with an occluder before the hand")
+    occluder_share: float = Field(
+        0.2, ge=0, le=1, description="share of samples with an occluder before the hand (orbit cameras only)"
+    )
     occluder_cover: FloatRange = Field(
         (0.1, 0.45), description="how far the occluder reaches over the hand: share of the frame's half width"
     )
@@ -226,7 +228,9 @@ def sample_environment(
         item["right"] = uniform(rng, (-1.3, 1.3))
         item["up"] = uniform(rng, (-1.2, 1.2))
         environment["clutter"].append(item)
-    if rng.uniform() < sampling.occluder_share:
+    # Only a camera at a distance sees something pass in front of the hand: a palm scanner's lens is a hand's
+    # breadth from the palm with nothing between (and its LEDs would flood anything there).
+    if camera_mode == "orbit" and rng.uniform() < sampling.occluder_share:
         occluder = _distractor(rng)
         side = 1.0 if rng.uniform() < 0.5 else -1.0
         occluder |= {
