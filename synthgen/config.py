@@ -247,13 +247,6 @@ def part_configs(config: JobConfig) -> dict[str, JobConfig]:
     return parts
 
 
-def scene_types(config: JobConfig) -> list[str]:
-    """The scene kinds a job renders (a mix: its parts' kinds, each once, in part order)."""
-    if isinstance(config.scene, MixScene):
-        return list(dict.fromkeys(part.scene.type for part in part_configs(config).values()))
-    return [config.scene.type]
-
-
 def settings_that_differ(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
     """Dotted keys whose values differ between two config dumps, e.g. ["seed", "render.spp"]."""
     keys = sorted(set(old) | set(new), key=lambda k: (k not in old or k not in new, k))
