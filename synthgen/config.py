@@ -21,6 +21,7 @@ from synthgen.config_fields import StrictModel
 from synthgen.dataset.image_codec import ImageCodec
 from synthgen.errors import UsageError
 from synthgen.scenes.common.camera_model_config import CameraModelSettings
+from synthgen.scenes.mix import MixScene, part_counts
 from synthgen.scenes.registry import scene_kinds
 from synthgen.scenes.tabletop.config import TabletopScene
 
@@ -90,10 +91,11 @@ class RenderSettings(StrictModel):
     max_renders_per_worker: int = Field(200, ge=1, description="workers are recycled after this many renders")
 
 
-# One config model per registered scene kind (plugins included), told apart by ``scene.type``.
-SCENE_TYPES = tuple(scene_kinds())
+# One config model per registered scene kind (plugins included), told apart by ``scene.type``; ``mix`` holds
+# several of them (synthgen.scenes.mix).
+SCENE_TYPES = (*scene_kinds(), "mix")
 SceneConfig = Annotated[
-    Union[tuple(kind.config_model for kind in scene_kinds().values())],  # noqa: UP007 (a union built at run time)
+    Union[(*(kind.config_model for kind in scene_kinds().values()), MixScene)],  # a union built at run time
     Field(discriminator="type"),
 ]
 
@@ -179,6 +181,12 @@ class JobConfig(StrictModel):
         return self
 
     @model_validator(mode="after")
+    def _mix_parts_are_jobs(self) -> JobConfig:
+        if isinstance(self.scene, MixScene):
+            part_configs(self)  # each part as a job of its own: every part's settings checked now
+        return self
+
+    @model_validator(mode="after")
     def _variants_need_augmentation(self) -> JobConfig:
         if self.variants > 0 and self.augment.is_identity:
             raise ValueError(
@@ -203,6 +211,44 @@ class JobConfig(StrictModel):
         data = self.content_settings()
         blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+
+_part_cache: dict[str, dict[str, JobConfig]] = {}
+
+
+def part_configs(config: JobConfig) -> dict[str, JobConfig]:
+    """A mixed job's parts, each as the job it would be alone: the job's settings with the part's scene (its
+    preset's, then its own keys), its render overrides and ``num_renders`` = the part's share of the renders."""
+    scene = config.scene
+    assert isinstance(scene, MixScene)
+    key = config.model_dump_json(exclude={"out", "preset"})
+    if key in _part_cache:
+        return _part_cache[key]
+    job = config.model_dump(mode="json", exclude={"scene", "preset"})
+    counts = part_counts(config.seed, scene.shares(), config.num_renders)
+    parts = {}
+    for name, part in scene.parts.items():
+        where = f"scene.parts.{name}"
+        preset = _read_preset(part.preset, f"{where}.preset") if part.preset else {}
+        part_scene = _deep_merge(preset.get("scene", {}), part.scene)
+        if part_scene.get("type") == "mix":
+            raise UsageError(f"config: {where}.scene.type: a part cannot be a mix itself")
+        data = job | {"scene": part_scene, "num_renders": max(1, counts[name])}
+        data["render"] = _deep_merge(job["render"], part.render)
+        if "camera_model" in preset:  # the part's camera is its preset's (a palm scanner's sensor, a phone's lens)
+            data["camera_model"] = preset["camera_model"]
+        try:
+            parts[name] = JobConfig.model_validate(data)
+        except ValidationError as exc:
+            # Raised past pydantic (not a ValueError), so the message keeps the part's full dotted path.
+            message = format_validation_error(exc, where)
+            message = message.replace(f"{where}: (top level): ", f"{where}: ", 1).replace(f"{where}: ", f"{where}.", 1)
+            message = message.replace(f"{where}.num_renders=", f"{where}: its share of the renders, ", 1)
+            raise UsageError(f"config: {message}") from None
+    if len(_part_cache) > 16:
+        _part_cache.clear()
+    _part_cache[key] = parts
+    return parts
 
 
 def settings_that_differ(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
@@ -232,9 +278,9 @@ def preset_names() -> list[str]:
     return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def _read_preset(name: str) -> dict[str, Any]:
+def _read_preset(name: str, field: str = "preset") -> dict[str, Any]:
     if name not in preset_names():
-        raise UsageError(f"preset: unknown preset {name!r} (choose from {', '.join(preset_names())})")
+        raise UsageError(f"{field}: unknown preset {name!r} (choose from {', '.join(preset_names())})")
     text = (resources.files("synthgen") / "presets" / f"{name}.yaml").read_text()
     return yaml.safe_load(text) or {}
 

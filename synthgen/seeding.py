@@ -29,6 +29,10 @@ class Stream(IntEnum):
       (``synthgen.scenes.hands.identity_order``).
     - ``ATTACK_ORDER``: ``()`` the offset of the sequence that spreads attacks over renders
       (``synthgen.scenes.hands.attacks.plan``).
+    - ``ENVIRONMENT``: ``(render_index,)`` the setting a hand is photographed in: room, clutter, occluder, lights
+      (``synthgen.scenes.hands.environment``).
+    - ``MIX_ORDER``: ``()`` the offset of the sequence that deals a mixed job's renders to its parts
+      (``synthgen.scenes.mix``).
 
     Value 2 is left unused (it once named augmentation, whose seeds come from ``variant_seed`` below). Streams
     never share a value, so no two layouts can draw the same numbers.
@@ -42,6 +46,8 @@ class Stream(IntEnum):
     ATTACK = 6
     IDENTITY_ORDER = 7
     ATTACK_ORDER = 8
+    ENVIRONMENT = 20  # apart from the low values other streams take
+    MIX_ORDER = 21
 
 
 CYCLES_KEY = 1  # sub-key of a render's (or a source capture's) Cycles seed

@@ -133,3 +133,43 @@ def palm_identity_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("render", "--config", str(folder / "palm-identity.yaml"), "--out", str(out), "--no-progress")
     assert result.returncode == 0, result.stderr
     return out
+
+
+# A tiny mixed job: palm-scanner captures (RGB + NIR, half attacks), hands in rooms with an occluder in front of
+# every one, and products on a shelf; 6 renders of 64x64 at 4 spp.
+MIXED_CONFIG = """seed: 2
+num_renders: 6
+resolution: 64
+workers: 1
+render: {spp: 4, denoise: false, batch_size: 3}
+scene:
+  type: mix
+  parts:
+    palm:
+      share: 2
+      preset: hands-smoke
+      scene: {attacks: {live_share: 0.5, source_resolution: 64, source_spp: 4}}
+    hands:
+      share: 2
+      preset: hands
+      scene:
+        identities: 4
+        samples_per_identity: 1
+        environment: {settings: {office: 1, kitchen: 1}, occluder_share: 1.0, occluder_cover: [0.3, 0.45]}
+    shelf:
+      share: 1
+      preset: products-smoke
+      scene: {layouts: {shelf: 1, tabletop: 0, conveyor: 0}}
+dataset: {renders_per_shard: 3, row_group_rows: 3}
+"""
+
+
+@pytest.fixture(scope="session")
+def mixed_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny mixed dataset (scene.type: mix, hand and product rows side by side), real Blender; read-only."""
+    folder = tmp_path_factory.mktemp("mixed")
+    (folder / "mixed.yaml").write_text(MIXED_CONFIG)
+    out = folder / "dataset"
+    result = run_cli("render", "--config", str(folder / "mixed.yaml"), "--out", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    return out

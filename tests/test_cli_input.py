@@ -37,7 +37,10 @@ def _error_line(result) -> str:
         (["--set", "scene.objectz=[1, 2]"], "scene.objectz: unknown key"),
         (["--set", "render.spp"], "--set: expected KEY=VALUE"),
         (["--set", "scene.nir.enabled=true"], "scene.nir: unknown key for scene type 'tabletop': near-infrared"),
-        (["--preset", "quickstart", "--set", "scene.nir.enabled=true"], "is for hands scenes (presets hands,"),
+        (["--preset", "tabletop", "--set", "scene.nir.enabled=true"], "is for hands scenes (presets hands,"),
+        (["--preset", "quickstart", "--set", "scene.parts.shelf.share=0"], "scene.parts.shelf.share"),
+        (["--preset", "quickstart", "--set", "scene.parts.hands.scene.identities=0"], "parts.hands.scene.identities"),
+        (["--preset", "quickstart", "--set", "scene.parts.hands.preset=nope"], "parts.hands.preset: unknown preset"),
     ],
 )
 def test_bad_flags_fail_fast_with_one_line(args: list[str], expected: str, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from synthgen.seeding import CYCLES_KEY, Stream, derive_int_seed, derive_rng
 
 
 def test_same_seed_and_index_give_the_same_spec() -> None:
-    config = load_config("quickstart")
+    config = load_config(None)
     forward = [sample_spec(config, i) for i in range(20)]
     backward = [sample_spec(config, i) for i in reversed(range(20))][::-1]
     assert forward == backward
@@ -23,8 +23,8 @@ def test_same_seed_and_index_give_the_same_spec() -> None:
 
 
 def test_indices_and_seeds_give_different_specs() -> None:
-    config = load_config("quickstart")
-    other_seed = load_config("quickstart", overrides={"seed": 1})
+    config = load_config(None)
+    other_seed = load_config(None, overrides={"seed": 1})
     assert sample_spec(config, 0) != sample_spec(config, 1)
     assert sample_spec(config, 0)["camera"] != sample_spec(other_seed, 0)["camera"]
 
@@ -37,11 +37,11 @@ def test_derived_seeds_are_pinned() -> None:
     assert derive_int_seed(0, Stream.SCENE, 0, 1) == 1745761672
     assert derive_rng(0, Stream.SCENE, 5).uniform() == 0.28759562324710597
     assert derive_rng(123, Stream.SPLIT, 7).integers(0, 1000, 3).tolist() == [790, 659, 753]
-    assert sample_spec(load_config("quickstart"), 0)["render"]["cycles_seed"] == 1745761672
+    assert sample_spec(load_config(None), 0)["render"]["cycles_seed"] == 1745761672
 
 
 def test_sampled_values_stay_in_their_ranges() -> None:
-    config = load_config("quickstart")
+    config = load_config(None)
     scene = config.scene
     for index in range(200):
         spec = sample_spec(config, index)
@@ -74,13 +74,14 @@ def test_sampled_values_stay_in_their_ranges() -> None:
 
 
 def test_hand_scenes_mix_point_and_area_lights() -> None:
-    config = load_config("hands")
+    # The plain backdrop keeps scene.lights; rooms bring their own (tests/test_environment.py).
+    config = load_config("hands", overrides={"scene.environment.settings": {"plain": 1.0}})
     lights = [light for i in range(150) for light in sample_spec(config, i)["lighting"]["lights"]]
     points = [light for light in lights if light["type"] == "POINT"]
     assert 0.2 < len(points) / len(lights) < 0.5
     lo, hi = config.scene.lights.point_radius_m
     assert all(lo <= light["size_m"] <= hi for light in points)
-    tabletop = [light for i in range(50) for light in sample_spec(load_config("quickstart"), i)["lighting"]["lights"]]
+    tabletop = [light for i in range(50) for light in sample_spec(load_config(None), i)["lighting"]["lights"]]
     assert {light["type"] for light in tabletop} == {"AREA"}  # point_share 0: tabletop specs did not change
 
 
@@ -96,4 +97,4 @@ def test_products_sources_and_attacks_have_streams_of_their_own() -> None:
     assert derive_rng(0, Stream.ATTACK, 5).uniform() == 0.7844765562297593
     assert derive_int_seed(0, Stream.SOURCE, 7, CYCLES_KEY) == 1075634198
     assert derive_rng(0, Stream.SOURCE, 5458773).uniform() != derive_rng(0, Stream.PRODUCT, 3).uniform()
-    assert sample_spec(load_config("quickstart"), 0)["spec_version"] == SPEC_SCHEMA_VERSION == 2
+    assert sample_spec(load_config(None), 0)["spec_version"] == SPEC_SCHEMA_VERSION == 2

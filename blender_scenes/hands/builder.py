@@ -15,8 +15,10 @@ import bpy
 import numpy as np
 
 from blender_scenes.builder import SceneBuilder
+from blender_scenes.common.backdrop import Backdrops
 from blender_scenes.common.stage import Stage, ground_quad, link, set_matrix
-from blender_scenes.common.surface_materials import SURFACE_FAMILIES, apply_surface, build_surface_material
+from blender_scenes.common.surface_materials import apply_surface, build_surface_material
+from blender_scenes.hands.environment import EnvironmentSet, ViewFrame
 from blender_scenes.hands.hand_asset import HandAsset
 from blender_scenes.hands.skin_material import PALM_MAP_SIZE, apply_skin, build_skin_material
 from blender_scenes.hands.sleeve import build_sleeve, fit_sleeve
@@ -75,14 +77,17 @@ class HandBuilder(SceneBuilder):
         self.sleeve_material = build_surface_material("fabric")
         self.active: HandAsset | None = None
         self.backdrop = ground_quad(scene, "backdrop", BACKDROP_SIZE_M)
-        self.surface_materials = {family: build_surface_material(family) for family in SURFACE_FAMILIES}
-        self.backdrop.data.materials.append(self.surface_materials[SURFACE_FAMILIES[0]])
+        self.backdrops = Backdrops()  # a procedural surface, or a source a plugin registers (a photograph)
+        self.backdrop.data.materials.append(None)  # each spec's background sets it
+        self.environment = EnvironmentSet(scene)
         self.sensor_light = link(scene, bpy.data.objects.new("nir_led", bpy.data.lights.new("nir_led", "AREA")))
         self.sensor_light.hide_render = True
         self._last_maps_key: str | None = None
 
     def set_visible(self, visible: bool) -> None:
         self.backdrop.hide_render = not visible
+        if not visible:
+            self.environment.hide()
         for side, (_, asset) in self.hands.items():
             asset.mesh_object.hide_render = not (visible and asset is self.active)
             self.sleeves[side].hide_render = asset.mesh_object.hide_render
@@ -166,12 +171,18 @@ class HandBuilder(SceneBuilder):
         background = spec["background"]
         self.backdrop.hide_render = background["type"] != "backdrop"
         if background["type"] == "backdrop":
-            material = self.surface_materials[background["surface"]["material"]]
-            self.backdrop.data.materials[0] = material
-            apply_surface(material, background["surface"])
+            self.backdrop.data.materials[0] = self.backdrops.material(background)
             behind = target - background["distance_m"] * direction
             # look_at aims the object's -Z away from the camera, so the plane's normal (+Z) faces it.
             set_matrix(self.backdrop, look_at(behind, behind - direction))
+        pose = np.array(self.stage.camera.matrix_world)
+        resolution = spec["render"]["resolution"]
+        frame = ViewFrame(
+            location=location, target=target, direction=-pose[:3, 2], right=pose[:3, 0], up=pose[:3, 1],
+            distance=float(distance), half_width_per_m=camera["sensor_mm"] / (2.0 * camera["focal_mm"]),
+            aspect=resolution[1] / resolution[0],
+        )  # fmt: skip
+        self.environment.apply(spec.get("environment"), background, frame)
 
         nir = spec.get("nir")
         if nir and nir.get("enabled"):

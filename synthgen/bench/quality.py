@@ -43,7 +43,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "shelf": ("products", {"scene.layouts": {"shelf": 1.0}}),
     "table": ("products", {"scene.layouts": {"tabletop": 1.0}}),
     "hand-held": ("hand-held", {}),
-    "tabletop": ("quickstart", {}),
+    "tabletop": ("tabletop", {"render.spp": 32}),  # the former quickstart scene at its settings
 }
 
 # Light paths a skin / product scene needs: skin is subsurface (no transmission), plastics and glass jars are

@@ -1,7 +1,7 @@
 """``python -m synthgen bench [--quick]``: every benchmark in one run; a table, then one JSON line.
 
-Full mode uses the quickstart settings (256 px, 32 spp, denoised) for the render figures and 50 / 500 renders
-for memory; quick mode (for CI-sized machines) uses 128 px and 20 / 100 renders at 64 px.
+Full mode uses the tabletop scene at the former quickstart settings (256 px, 32 spp, denoised) for the render
+figures and 50 / 500 renders for memory; quick mode (for CI-sized machines) uses 128 px and 20 / 100 renders at 64 px.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ QUICK = BenchSettings(renders=8, resolution=128, spp=16, naive_renders=2, augmen
 def run_bench(settings: BenchSettings, scratch: Path) -> dict[str, Any]:
     started = time.perf_counter()
     render_config = load_config(
-        "quickstart",
+        "tabletop",  # the former quickstart scene (the quickstart is a mix of scene kinds now)
         overrides={
             "out": str(scratch / "pipeline"),
             "num_renders": settings.renders,

@@ -76,13 +76,15 @@ class SynthgenDataset:
         identity_range: tuple[int, int] | None = None,
         sku_id: str | Sequence[str] | None = None,
         expression: pc.Expression | None = None,
+        scene_part: str | Sequence[str] | None = None,
     ) -> SynthgenDataset:
         """A new view holding only the matching rows (conditions are ANDed with this view's).
 
         String conditions take one value or a list (any of); ``identity_range=(low, high)`` keeps
-        ``low <= identity_id < high``; ``expression`` is any further pyarrow expression.
+        ``low <= identity_id < high``; ``expression`` is any further pyarrow expression; ``scene_part`` keeps
+        the rows of a mixed job's parts (``filter(scene_part="palm-scanner")``).
         """
-        condition = build_filter(self.schema, split, kind, is_live, attack_type, identity_range, sku_id)
+        condition = build_filter(self.schema, split, kind, is_live, attack_type, identity_range, sku_id, scene_part)
         return replace(self, expression=combine(self.expression, condition, expression))
 
     # -- readers -----------------------------------------------------------------------------------------------

@@ -82,6 +82,7 @@ def build_filter(
     attack_type: str | Sequence[str] | None = None,
     identity_range: tuple[int, int] | None = None,
     sku_id: str | Sequence[str] | None = None,
+    scene_part: str | Sequence[str] | None = None,
 ) -> pc.Expression | None:
     """The conjunction of the given conditions (None when none is given).
 
@@ -94,6 +95,7 @@ def build_filter(
         "attack_type": attack_type,
         "identity_id": identity_range,
         "sku_id": sku_id,
+        "scene_part": scene_part,  # a mixed job's part ("palm-scanner", "shelf")
     }
     parts: list[pc.Expression] = []
     for column, value in wanted.items():

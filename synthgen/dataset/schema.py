@@ -49,6 +49,8 @@ BASE_COLUMNS: tuple[Column, ...] = (
     scalar_column("aug_index", pa.int32(), "int32"),
     scalar_column("split", pa.string(), "string"),
     scalar_column("kind", pa.string(), "string"),
+    # A mixed job's part (scene.type: mix, e.g. "palm-scanner"); null in a job of one scene config.
+    scalar_column("scene_part", pa.string(), "string"),
     scalar_column("is_live", pa.bool_(), "bool"),
     # Presentation attacks (null for live rows): docs/dataset-format.md#presentation-attacks.
     scalar_column("attack_type", pa.string(), "string"),

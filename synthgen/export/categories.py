@@ -4,9 +4,11 @@ Classes follow the dataset's scene type (from its manifest config), so train, va
 every id whichever rows they hold. COCO ids start at 1 (0 is never a category); YOLO class indices are the
 same list from 0.
 
-- tabletop: the object shapes; hands: ``hand`` and the presentation-attack instruments;
+- tabletop: the object shapes; hands: ``hand``, the presentation-attack instruments and ``occluder`` (an object
+  an environment puts between the camera and the hand);
 - products: the product families (or one class per SKU with ``product_labels="sku"``), plus ``hand`` when
-  the config renders hand-held products; defects are a second list (``defect_categories``), used by COCO.
+  the config renders hand-held products; defects are a second list (``defect_categories``), used by COCO;
+- mix: its parts' classes in part order, each once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, Literal
 
 from synthgen.errors import UsageError
 from synthgen.scenes.hands.attacks.registry import ATTACK_TYPES
+from synthgen.scenes.hands.environment import OCCLUDER_CLASS
 from synthgen.scenes.products.defects import DEFECT_TYPES
 from synthgen.scenes.products.identity import FAMILIES as PRODUCT_FAMILIES
 from synthgen.scenes.tabletop.sampler import SHAPE_SIZES
@@ -39,6 +42,10 @@ class Vocabulary:
     classes: tuple[str, ...]
     supercategories: tuple[str, ...]
     product_labels: ProductLabels = "class"
+
+    @property
+    def has_products(self) -> bool:
+        return "product" in self.supercategories
 
     def class_of(self, instance: dict[str, Any]) -> str:
         """The class name an instance is exported under (its SKU's class with ``product_labels="sku"``)."""
@@ -69,7 +76,10 @@ def vocabulary(
     if scene_type == "tabletop":
         return Vocabulary(scene_type, TABLETOP_CLASSES, ("object",) * len(TABLETOP_CLASSES))
     if scene_type == "hands":
-        return Vocabulary(scene_type, HAND_CLASSES, ("hand",) + ("attack",) * (len(HAND_CLASSES) - 1))
+        supercategories = ("hand",) + ("attack",) * (len(HAND_CLASSES) - 1) + ("occluder",)
+        return Vocabulary(scene_type, (*HAND_CLASSES, OCCLUDER_CLASS), supercategories)
+    if scene_type == "mix":
+        return _mix_vocabulary(config, product_labels)
     if scene_type == "products":
         holds_hands = config is None or float(scene.get("layouts", {}).get("hand", 0.0)) > 0
         if product_labels == "sku":
@@ -83,6 +93,21 @@ def vocabulary(
             scene_type, hands + products, ("hand",) * len(hands) + ("product",) * len(products), product_labels
         )
     raise UsageError(f"scene.type: {scene_type!r} is not a scene type synthgen exports")
+
+
+def _mix_vocabulary(config: dict[str, Any] | None, product_labels: ProductLabels) -> Vocabulary:
+    """Every part's classes, in part order, each once (the manifest's config names the parts)."""
+    from synthgen.config import JobConfig, part_configs  # the config module is heavy: only a mix needs it
+
+    if config is None:
+        raise UsageError("scene.type: a 'mix' dataset's classes come from its config (the manifest's)")
+    classes: dict[str, str] = {}
+    for part in part_configs(JobConfig.model_validate(config)).values():
+        part_config = part.model_dump(mode="json")
+        vocab = vocabulary(part.scene.type, part_config, product_labels)
+        for name, supercategory in zip(vocab.classes, vocab.supercategories, strict=True):
+            classes.setdefault(name, supercategory)
+    return Vocabulary("mix", tuple(classes), tuple(classes.values()), product_labels)
 
 
 def dataset_vocabulary(manifest: dict[str, Any], product_labels: ProductLabels = "class") -> Vocabulary:

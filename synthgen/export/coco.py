@@ -59,7 +59,7 @@ def coco_categories(vocab: Vocabulary) -> list[dict[str, Any]]:
         if category["name"] == "hand":
             category["keypoints"] = list(KEYPOINT_NAMES)
             category["skeleton"] = HAND_SKELETON
-    if vocab.scene_type == "products":
+    if vocab.has_products:
         categories += defect_categories(len(categories) + 1)
     return categories
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from synthgen.assets import prepare_asset
 from synthgen.augment import Augmenter
-from synthgen.config import JobConfig
+from synthgen.config import JobConfig, part_configs
 from synthgen.dataset.card import write_dataset_card_or_warn
 from synthgen.dataset.folder import DATA_DIR_NAME, SPLIT_DIRS, DatasetWriter, plan_label, shard_name
 from synthgen.dataset.shard_writer import ShardRecord, shard_provenance, write_shard
@@ -29,6 +29,7 @@ from synthgen.pipeline.devices import resolve_device
 from synthgen.pipeline.render_pool import RenderPool
 from synthgen.pipeline.rows import rows_for_render
 from synthgen.pipeline.specs import sample_spec
+from synthgen.scenes.mix import MixScene
 from synthgen.scenes.registry import scene_kind
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,8 @@ def plan_shards(config: JobConfig) -> list[ShardPlan]:
 
 def prepare_assets(config: JobConfig) -> None:
     """Fetches what the scene needs once, here, so workers never race to download it or fail one by one."""
-    for name in scene_kind(config.scene.type).required_assets(config.scene):
+    jobs = part_configs(config).values() if isinstance(config.scene, MixScene) else [config]
+    for name in dict.fromkeys(a for job in jobs for a in scene_kind(job.scene.type).required_assets(job.scene)):
         prepare_asset(name)
 
 

@@ -139,6 +139,7 @@ def _row(
         "aug_index": aug_index,
         "split": split,
         "kind": spec["kind"],
+        "scene_part": spec["mix"]["part"] if "mix" in spec else None,
         "is_live": spec.get("is_live", True),
         "attack_type": spec.get("attack_type"),
         "attack_params": attack_params_json(spec, sample.attack_source_sha256),

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 SHEET_COLUMNS = (
     "sample_id",
     "kind",
+    "scene_part",
+    "environment",
     "is_live",
     "attack_type",
     "image",
@@ -116,9 +118,17 @@ def _take(dataset: SynthgenDataset, positions: list[int], columns: list[str]) ->
     return dataset.arrow_dataset().take(pa.array(positions, pa.int64()), columns=columns).to_pylist()
 
 
+def _groups(labels: pa.Table) -> list[str]:
+    """What each row is reported under: its part of a mixed job ("palm-scanner", "shelf"), else its kind."""
+    kinds = labels.column("kind").to_pylist()
+    if "scene_part" not in labels.column_names:
+        return kinds
+    return [part or kind for part, kind in zip(labels.column("scene_part").to_pylist(), kinds, strict=True)]
+
+
 def _counts(labels: pa.Table, manifest: dict) -> tuple[list[str], list[list[object]]]:
     splits = labels.column("split").to_pylist()
-    kinds = labels.column("kind").to_pylist()
+    kinds = _groups(labels)
     clean = [a == 0 for a in labels.column("aug_index").to_pylist()]
     configured = [dataset_split_name(s) for s in manifest.get("config", {}).get("dataset", {}).get("splits", {})]
     names = [s for s in SPLIT_ORDER if s in set(splits) | set(configured)]
@@ -194,9 +204,9 @@ def build_report(folder: Path, samples: int = 16, min_identity_renders: int = 5)
     if identity is not None:
         findings += identity.findings
     sheet_columns = [c for c in SHEET_COLUMNS if c in dataset.columns]
-    kinds = labels.column("kind").to_pylist()
+    kinds = _groups(labels)
     sheets = []
-    for kind in sorted(set(kinds)):
+    for kind in list(dict.fromkeys(kinds)):  # in order of first appearance (a mix: roughly its part order)
         rows = _take(dataset, _spread([i for i, k in enumerate(kinds) if k == kind], samples), sheet_columns)
         picture = contact_sheet(rows, per_row=2)
         with_nir = any((r.get("nir") or {}).get("bytes") for r in rows)

@@ -88,7 +88,12 @@ def identity_quality_section(dataset: SynthgenDataset) -> IdentityQuality | None
         note = f"identity quality skipped: {error.name} is not installed (pip install 'synthgen[eval]')"
         return IdentityQuality([note], [], [], [], [], [Finding("warning", note, 0)])
     matcher = CompCodeMatcher()
-    with_nir = "nir" in dataset.columns
+    # Every kind's columns are in every dataset: whether there is NIR is whether hand rows hold it. A mixed job's
+    # palm-scanner part has it and its orbit hands part not: the matcher then compares the rows with NIR.
+    hands = pc.field("kind") == "hand"
+    with_nir = dataset.to_arrow(columns=["sample_id"], filter=hands & pc.field("nir").is_valid()).num_rows > 0
+    if with_nir:
+        dataset = dataset.filter(expression=pc.field("nir").is_valid())
     samples = load_hand_samples(dataset, ("train", "val", "test"), matcher.roi_size, "palm", True, True, with_nir)
     total = len(samples)
     if total > SAMPLE_CAP:  # whole identities, the first ones

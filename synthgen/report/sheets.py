@@ -87,8 +87,12 @@ def _draw_depth_scale(tile: Image.Image, span: tuple[float, float] | None) -> No
 def sample_caption(row: dict[str, Any]) -> tuple[str, bool]:
     """(what the row is, whether it is an attack): "12 hand live", "40 hand ATTACK print", "7 product"."""
     words = [str(row.get("sample_id", ""))]
-    if row.get("kind"):
+    if row.get("scene_part"):  # a mixed job's part says more than the kind ("palm-scanner" vs "hand")
+        words.append(str(row["scene_part"]))
+    elif row.get("kind"):
         words.append(str(row["kind"]))
+    if row.get("environment") and row["environment"] != "plain":
+        words.append(str(row["environment"]))
     attack = row.get("attack_type")
     if attack:
         words += ["ATTACK", str(attack)]

@@ -110,6 +110,9 @@ def collect(labels: pa.Table, clean: pa.Table | None = None) -> Distributions:
     names = set(labels.column_names)
     for column, title in (
         ("kind", "kinds (rows)"),
+        ("scene_part", "mix parts (rows)"),
+        ("environment", "environments (rows)"),
+        ("occluder", "occluders (rows)"),
         ("split", "splits (rows)"),
         ("attack_type", "attack types (rows)"),
         ("handedness", "handedness (rows)"),

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from synthgen.config_fields import FloatRange, StrictModel, check_range, check_weights
 from synthgen.scenes.common.config import SURFACE_NAMES, LightSampling, SurfaceName
 from synthgen.scenes.hands.attacks.config import AttackSampling
+from synthgen.scenes.hands.environment import EnvironmentSampling
 from synthgen.scenes.hands.pose import POSE_FAMILIES
 from synthgen.scenes.kind import SceneConfig
 
@@ -58,6 +59,9 @@ class HandsScene(SceneConfig):
     backdrops: list[SurfaceName] = list(SURFACE_NAMES)
     backdrop_distance_m: FloatRange = (0.15, 0.8)
     world_only_share: float = Field(0.15, ge=0, le=1, description="share of samples with no backdrop")
+    environment: EnvironmentSampling = Field(
+        EnvironmentSampling(), description="rooms and outdoors: clutter, occluders, the setting's lights"
+    )
     nir: NirSettings = NirSettings()
     attacks: AttackSampling = Field(AttackSampling(), description="presentation attacks (spoofs); none by default")
 
