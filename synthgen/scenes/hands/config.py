@@ -48,7 +48,8 @@ class HandsScene(SceneConfig):
     identities: int = Field(100, ge=1, le=10_000_000, description="distinct hand identities")
     samples_per_identity: int = Field(10, ge=1, le=100_000)
     pose_families: dict[str, float] = Field(
-        {"open_palm": 3.0, "relaxed": 1.0, "pointing": 1.0, "pinch": 1.0, "fist": 1.0, "grasp": 1.0, "natural": 2.0},
+        {"open_palm": 1.0, "relaxed": 1.0, "pointing": 1.0, "pinch": 1.0, "fist": 1.0, "grasp": 1.0, "natural": 2.0,
+         "presenting": 2.0},
         description="relative weights of the pose families",
     )
     camera: HandCameraSampling = HandCameraSampling()
