@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from synthgen.errors import UsageError
+from synthgen.scenes.hands.accessories import ACCESSORY_TYPES
 from synthgen.scenes.hands.attacks.registry import ATTACK_TYPES
 from synthgen.scenes.products.defects import DEFECT_TYPES
 from synthgen.scenes.products.identity import FAMILIES as PRODUCT_FAMILIES
@@ -22,7 +23,8 @@ from synthgen.scenes.tabletop.sampler import SHAPE_SIZES
 
 # Every list comes from the scene code that draws it, so a new shape, attack type or family is a new class here.
 TABLETOP_CLASSES = tuple(SHAPE_SIZES)
-HAND_CLASSES = ("hand", *(attack.instance_class for attack in ATTACK_TYPES.values()))
+HAND_CLASSES = ("hand", *(attack.instance_class for attack in ATTACK_TYPES.values()), *ACCESSORY_TYPES)
+_HAND_SUPERCATEGORIES = ("hand",) + ("attack",) * len(ATTACK_TYPES) + ("accessory",) * len(ACCESSORY_TYPES)
 __all__ = ["DEFECT_TYPES", "HAND_CLASSES", "PRODUCT_FAMILIES", "TABLETOP_CLASSES"]
 ProductLabels = Literal["class", "sku"]
 
@@ -69,7 +71,7 @@ def vocabulary(
     if scene_type == "tabletop":
         return Vocabulary(scene_type, TABLETOP_CLASSES, ("object",) * len(TABLETOP_CLASSES))
     if scene_type == "hands":
-        return Vocabulary(scene_type, HAND_CLASSES, ("hand",) + ("attack",) * (len(HAND_CLASSES) - 1))
+        return Vocabulary(scene_type, HAND_CLASSES, _HAND_SUPERCATEGORIES)
     if scene_type == "products":
         holds_hands = config is None or float(scene.get("layouts", {}).get("hand", 0.0)) > 0
         if product_labels == "sku":

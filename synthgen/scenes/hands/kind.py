@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from synthgen.dataset.columns import Column
+from synthgen.scenes.hands.accessories import accessory_classes
 from synthgen.scenes.hands.attacks.plan import with_attack
 from synthgen.scenes.hands.attacks.registry import attack_type
 from synthgen.scenes.hands.columns import HAND_COLUMNS, hand_row_values, read_hand_labels
@@ -41,7 +42,9 @@ class HandsKind:
 
     def instance_classes(self, spec: dict[str, Any]) -> dict[int, str]:
         attack = spec.get("attack_type")
-        return {1: attack_type(attack).instance_class if attack else "hand"}
+        if attack:
+            return {1: attack_type(attack).instance_class}
+        return {1: "hand", **accessory_classes(spec)}
 
     def read_labels(self, spec: dict[str, Any], output: dict[str, Any], sample: CleanSample) -> None:
         read_hand_labels(output, sample)
