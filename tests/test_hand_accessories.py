@@ -18,9 +18,11 @@ from synthgen.scenes.hands.accessories import (
     ACCESSORY_INSTANCE_BASE,
     ACCESSORY_TYPES,
     MARK_TYPES,
+    SLEEVE_FABRICS,
     accessory_classes,
     sample_accessories,
     sample_habits,
+    sample_sleeve,
     worn,
 )
 from synthgen.scenes.hands.accessory_geometry import band_mesh, mark_anchor, wrist_band_frame
@@ -62,6 +64,17 @@ def test_a_sample_wears_what_its_identity_owns() -> None:
     assert bracelet["offset_mm"] - watch["offset_mm"] >= 0.5 * (watch["width_mm"] + bracelet["width_mm"])
 
 
+def test_sleeves_come_in_every_fabric() -> None:
+    rng = np.random.default_rng(4)
+    sleeves = [sample_sleeve(rng) for _ in range(300)]
+    assert {s["fabric"] for s in sleeves} == set(SLEEVE_FABRICS)
+    for s in sleeves:
+        assert all(0 <= c <= 1 for c in s["colour_linear"] + s["colour_b_linear"])
+        assert s["pattern"] == SLEEVE_FABRICS[s["fabric"]]["pattern"]
+    denim = [s["colour_linear"] for s in sleeves if s["fabric"] == "denim"]
+    assert all(c[2] > c[0] for c in denim)  # blue
+
+
 def test_accessories_are_drawn_after_everything_else() -> None:
     """Turning accessories off leaves every other part of a spec as it was (they are drawn last)."""
     on, off = HandsScene(), HandsScene(accessories=AccessorySampling(enabled=False))
@@ -78,9 +91,13 @@ def test_only_a_live_hands_render_shows_them() -> None:
                              np.random.default_rng(0), 8)  # fmt: skip
     assert worn(spec)["items"] and accessory_classes(spec)
     assert HandsKind().instance_classes(spec) == {1: "hand", **accessory_classes(spec)}
-    assert worn(spec | {"attack_type": "print"}) == {"items": [], "marks": []}
+    assert worn(spec | {"attack_type": "print"}) == {"items": [], "marks": [], "sleeve": None}
     assert HandsKind().instance_classes(spec | {"attack_type": "print"}) == {1: "print"}
-    assert worn(spec | {"scene_type": "products"}) == {"items": [], "marks": []}  # a hand holding a product
+    assert worn(spec | {"scene_type": "products"}) == {
+        "items": [],
+        "marks": [],
+        "sleeve": None,
+    }  # a hand holding a product
     vocab = vocabulary("hands")
     assert set(ACCESSORY_TYPES) <= set(HAND_CLASSES) and HAND_CLASSES[0] == "hand"
     assert {vocab.supercategories[vocab.classes.index(t)] for t in ACCESSORY_TYPES} == {"accessory"}
@@ -164,6 +181,7 @@ def test_rendered_accessories_are_labelled_and_hide_keypoints(palm_eval_dataset:
         assert row["accessory_ids"] == [i["instance_id"] for i in wears["items"]]
         assert row["skin_marks"] == [m["type"] for m in wears["marks"]]
         assert row["nail_polish"] == (spec["identity"]["nails"]["polish"] is not None)
+        assert row["sleeve_fabric"] == (wears["sleeve"]["fabric"] if wears["sleeve"] else None)
         if not row["is_live"]:
             assert row["accessories"] == [] and row["skin_marks"] == []
             continue

@@ -22,6 +22,7 @@ from blender_scenes.hands.hand_asset import HandAsset
 from blender_scenes.hands.skin_marks import apply_skin_marks
 from blender_scenes.hands.skin_material import PALM_MAP_SIZE, apply_skin, build_skin_material
 from blender_scenes.hands.sleeve import build_sleeve, fit_sleeve
+from blender_scenes.hands.sleeve_fabric import apply_sleeve_fabric, build_sleeve_fabric
 from synthgen.assets.makehuman_data import ensure_makehuman_data
 from synthgen.scenes.common.camera_math import look_at
 from synthgen.scenes.common.sampling import euler_xyz_matrix
@@ -85,6 +86,7 @@ class HandBuilder(SceneBuilder):
         self.sensor_light.hide_render = True
         self._last_maps_key: str | None = None
         self.accessories = Accessories(scene)
+        self.sleeve_fabric = build_sleeve_fabric()
         self.rest: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # side -> rest skin, normals, joints
 
     def set_visible(self, visible: bool) -> None:
@@ -146,6 +148,12 @@ class HandBuilder(SceneBuilder):
         co, normals, keypoints = self.rest[asset.side]
         items, marks = wears["items"], wears["marks"]
         self.accessories.apply(items, asset, co, keypoints)
+        sleeve = self.sleeves[asset.side]
+        if wears.get("sleeve"):
+            apply_sleeve_fabric(self.sleeve_fabric, wears["sleeve"])
+            sleeve.data.materials[0] = self.sleeve_fabric
+        else:
+            sleeve.data.materials[0] = self.sleeve_material
         anchors = np.array([mark_anchor(co, normals, keypoints, mark) for mark in marks]).reshape(-1, 3)
         apply_skin_marks(self.skin, marks, anchors)
 

@@ -182,6 +182,45 @@ def sample_habits(job_seed: int, identity_id: int, sampling: Any) -> dict[str, A
     return {"rings": rings, "watch": watch, "bracelet": bracelet, "marks": [m for m in (tattoo, scar) if m]}
 
 
+# Sleeve fabrics: pattern weights of blender_scenes.hands.sleeve_fabric, roughness, sheen, colour value range.
+SLEEVE_FABRICS: dict[str, dict[str, Any]] = {
+    "knit": {"pattern": {"rib": 0.6, "twill": 0.0, "check": 0.0, "fuzz": 0.25}, "roughness": 0.85, "sheen": 0.4,
+             "bump": 0.5, "value": (0.1, 0.8)},
+    "denim": {"pattern": {"rib": 0.0, "twill": 0.45, "check": 0.0, "fuzz": 0.45}, "roughness": 0.8, "sheen": 0.1,
+              "bump": 0.3, "value": (0.15, 0.45)},
+    "check": {"pattern": {"rib": 0.0, "twill": 0.1, "check": 0.9, "fuzz": 0.15}, "roughness": 0.75, "sheen": 0.2,
+              "bump": 0.15, "value": (0.2, 0.8)},
+    "jersey": {"pattern": {"rib": 0.0, "twill": 0.0, "check": 0.0, "fuzz": 0.2}, "roughness": 0.8, "sheen": 0.3,
+               "bump": 0.1, "value": (0.05, 0.9)},
+    "fleece": {"pattern": {"rib": 0.0, "twill": 0.0, "check": 0.0, "fuzz": 0.5}, "roughness": 0.95, "sheen": 1.0,
+               "bump": 0.4, "value": (0.1, 0.7)},
+    "nylon": {"pattern": {"rib": 0.0, "twill": 0.0, "check": 0.0, "fuzz": 0.05}, "roughness": 0.3, "sheen": 0.0,
+              "bump": 0.05, "value": (0.05, 0.6)},
+}  # fmt: skip
+
+
+def sample_sleeve(rng: np.random.Generator) -> dict[str, Any]:
+    """The sleeve's fabric in this sample (clothes change from day to day)."""
+    names = list(SLEEVE_FABRICS)
+    fabric = names[int(rng.integers(len(names)))]
+    kind = SLEEVE_FABRICS[fabric]
+    if fabric == "denim":
+        colour = [_r(c, 5) for c in (0.03 * _u(rng, 0.6, 1.6), 0.06 * _u(rng, 0.7, 1.5), 0.16 * _u(rng, 0.6, 1.5))]
+    else:
+        colour = linear_colour(rng, (0.0, 0.75), kind["value"])
+    shade = _u(rng, 0.35, 0.75)  # the pattern's second colour: a darker (or, for checks, other) shade
+    second = linear_colour(rng, (0.2, 0.8), kind["value"]) if fabric == "check" else [_r(c * shade, 5) for c in colour]
+    return {
+        "fabric": fabric,
+        "colour_linear": colour,
+        "colour_b_linear": second,
+        "pattern": dict(kind["pattern"]),
+        "roughness": _r(kind["roughness"] + _u(rng, -0.05, 0.05)),
+        "sheen": kind["sheen"],
+        "bump": kind["bump"],
+    }
+
+
 def sample_accessories(habits: Mapping[str, Any], rng: np.random.Generator, sampling: Any) -> dict[str, Any]:
     """What this sample wears: owned items each worn with ``wear_share``, plus band-aid, ink and dirt."""
     items: list[dict[str, Any]] = []
@@ -208,14 +247,14 @@ def sample_accessories(habits: Mapping[str, Any], rng: np.random.Generator, samp
         marks.append(_mark(rng, "ink"))
     if rng.uniform() < sampling.dirt_share:
         marks.append(_mark(rng, "dirt"))
-    return {"items": items, "marks": marks[:MAX_MARKS]}
+    return {"items": items, "marks": marks[:MAX_MARKS], "sleeve": sample_sleeve(rng)}
 
 
 def worn(spec: Mapping[str, Any]) -> dict[str, Any]:
     """What a spec's hand shows: its ``accessories`` in a live hands-scene render; nothing on an attack's hand or a
     hand holding a product (a grip round a product has no clearance for a ring yet)."""
     if spec.get("scene_type") != "hands" or spec.get("attack_type") is not None or "accessories" not in spec:
-        return {"items": [], "marks": []}
+        return {"items": [], "marks": [], "sleeve": None}
     return dict(spec["accessories"])
 
 

@@ -36,6 +36,7 @@ HAND_COLUMNS: tuple[Column, ...] = (
     Column("skin_marks", pa.list_(pa.string()), list_of(value("string"))),
     Column("skin_mark_where", pa.list_(pa.string()), list_of(value("string"))),
     scalar_column("nail_polish", pa.bool_(), "bool"),
+    scalar_column("sleeve_fabric", pa.string(), "string"),
 )
 
 
@@ -84,7 +85,7 @@ def _accessory_values(spec: dict[str, Any]) -> dict[str, Any]:
     """The worn items and skin marks of a live hand (empty lists without any, null for rows with no hand)."""
     if "hand" not in spec or "identity" not in spec:
         return dict.fromkeys(("accessories", "accessory_where", "accessory_ids", "skin_marks", "skin_mark_where",
-                              "nail_polish"))  # fmt: skip
+                              "nail_polish", "sleeve_fabric"))  # fmt: skip
     wears = worn(spec)
     items, marks = wears["items"], wears["marks"]
     return {
@@ -94,4 +95,5 @@ def _accessory_values(spec: dict[str, Any]) -> dict[str, Any]:
         "skin_marks": [mark["type"] for mark in marks],
         "skin_mark_where": [mark["where"] for mark in marks],
         "nail_polish": spec["identity"]["nails"].get("polish") is not None,
+        "sleeve_fabric": wears["sleeve"]["fabric"] if wears.get("sleeve") else None,
     }
