@@ -22,8 +22,10 @@ from tests.test_export_coco import _self_ap
 def test_class_lists_match_the_scene_code() -> None:
     assert categories.PRODUCT_FAMILIES == FAMILIES
     assert categories.DEFECT_TYPES == DEFECT_TYPES
-    assert set(categories.HAND_CLASSES[1:]) == {"print", "screen", "silicone_hand", "cutout"}
-    assert set(categories.HAND_CLASSES[1:]) == {a.instance_class for a in ATTACK_TYPES.values()}
+    attacks = categories.HAND_CLASSES[1 : 1 + len(ATTACK_TYPES)]
+    assert set(attacks) == {"print", "screen", "silicone_hand", "cutout"}
+    assert set(attacks) == {a.instance_class for a in ATTACK_TYPES.values()}
+    assert categories.HAND_CLASSES[1 + len(ATTACK_TYPES) :] == ("ring", "watch", "bracelet", "band_aid")
     shapes = typing.get_args(typing.get_args(TabletopScene.model_fields["shapes"].annotation)[0])
     assert set(categories.TABLETOP_CLASSES) == set(shapes)
 

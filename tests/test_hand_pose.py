@@ -203,3 +203,43 @@ def test_sample_family_follows_weights() -> None:
             sample_family(rng, bad)
     with pytest.raises(ValueError):
         sample_hand_pose(rng, "dance")
+
+
+def test_presenting_is_relaxed_between_open_palm_and_relaxed(samples: dict) -> None:
+    """Palm-scanner presentation: fingers a little curled and closer together than the open palm, the thumb in
+    every resting place, curl within the published ranges of synthgen.scenes.hands.pose.PRESENTING."""
+    present, open_palm, relaxed = samples["presenting"], samples["open_palm"], samples["relaxed"]
+
+    def curl(poses: list[dict[str, Any]]) -> float:
+        return float(np.mean([_angles(poses, f"{f}_mcp") + _angles(poses, f"{f}_pip") for f in FINGERS]))
+
+    def fan(poses: list[dict[str, Any]]) -> float:  # index-to-pinky opening angle
+        return float(np.mean(_angles(poses, "index_mcp", 1) + _angles(poses, "pinky_mcp", 1)))
+
+    assert curl(open_palm) + 10 < curl(present) < curl(relaxed) - 10
+    assert fan(present) < fan(open_palm) - 8
+    total = np.array([[p["joints"][f"{f}_mcp"][0] + p["joints"][f"{f}_pip"][0] for f in FINGERS] for p in present])
+    # Mostly under the functional minimum MCP+PIP of Bain et al. 2015 (19 + 23), a share reaches it.
+    assert 0.55 < np.mean(total.mean(axis=1) < 42.0) < 0.95
+    modes = [p["params"]["thumb"] for p in present]
+    assert set(modes) == {"alongside", "resting", "abducted", "across"}
+    assert min(modes.count(m) for m in set(modes)) > 0.05 * len(modes)
+    assert np.std(_angles(present, "thumb_cmc", 1)) > 10  # the thumb really moves
+
+
+def test_every_family_varies_its_thumb_and_fingers(samples: dict) -> None:
+    for family in POSE_FAMILIES:
+        poses = samples[family]
+        assert np.std(_angles(poses, "thumb_cmc", 1)) > 1.5, family
+        assert np.std(_angles(poses, "index_mcp")) > 1.5, family
+        assert np.std(_angles(poses, "ring_pip")) > 1.5, family
+    assert {p["params"]["thumb"] for p in samples["pointing"]} == {"tucked", "up"}
+    assert len({p["params"]["thumb"] for p in samples["open_palm"]}) == 3
+
+
+def test_palm_scanner_preset_mostly_presents_relaxed() -> None:
+    import yaml
+
+    preset = yaml.safe_load((REPO / "synthgen" / "presets" / "palm-scanner.yaml").read_text())
+    weights = preset["scene"]["pose_families"]
+    assert weights["presenting"] / sum(weights.values()) >= 0.75

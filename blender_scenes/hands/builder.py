@@ -18,13 +18,18 @@ from blender_scenes.builder import SceneBuilder
 from blender_scenes.common.backdrop import Backdrops
 from blender_scenes.common.stage import Stage, ground_quad, link, set_matrix
 from blender_scenes.common.surface_materials import apply_surface, build_surface_material
+from blender_scenes.hands.accessories import Accessories
 from blender_scenes.hands.environment import EnvironmentSet, ViewFrame
 from blender_scenes.hands.hand_asset import HandAsset
+from blender_scenes.hands.skin_marks import apply_skin_marks
 from blender_scenes.hands.skin_material import PALM_MAP_SIZE, apply_skin, build_skin_material
 from blender_scenes.hands.sleeve import build_sleeve, fit_sleeve
+from blender_scenes.hands.sleeve_fabric import apply_sleeve_fabric, build_sleeve_fabric
 from synthgen.assets.makehuman_data import ensure_makehuman_data
 from synthgen.scenes.common.camera_math import look_at
 from synthgen.scenes.common.sampling import euler_xyz_matrix
+from synthgen.scenes.hands.accessories import worn
+from synthgen.scenes.hands.accessory_geometry import mark_anchor
 from synthgen.scenes.hands.camera_framing import frame_hand_camera
 from synthgen.scenes.hands.finger_space import finger_attributes
 from synthgen.scenes.hands.palm_textures import render_palm_maps
@@ -83,11 +88,15 @@ class HandBuilder(SceneBuilder):
         self.sensor_light = link(scene, bpy.data.objects.new("nir_led", bpy.data.lights.new("nir_led", "AREA")))
         self.sensor_light.hide_render = True
         self._last_maps_key: str | None = None
+        self.accessories = Accessories(scene)
+        self.sleeve_fabric = build_sleeve_fabric()
+        self.rest: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # side -> rest skin, normals, joints
 
     def set_visible(self, visible: bool) -> None:
         self.backdrop.hide_render = not visible
         if not visible:
             self.environment.hide()
+            self.accessories.hide()
         for side, (_, asset) in self.hands.items():
             asset.mesh_object.hide_render = not (visible and asset is self.active)
             self.sleeves[side].hide_render = asset.mesh_object.hide_render
@@ -107,6 +116,7 @@ class HandBuilder(SceneBuilder):
             asset.set_shape(shape)
         geometry = asset.rest_geometry()
         add_palm_attributes(asset, geometry)
+        self.rest[side] = (geometry[0], geometry[1], asset.keypoints_rest())
         if side in self.sleeves:
             fit_sleeve(self.sleeves[side], geometry[0])
         else:
@@ -132,8 +142,24 @@ class HandBuilder(SceneBuilder):
         set_matrix(asset.armature_object, rotation)
         self._apply_palm_maps(spec)
         apply_skin(self.skin, identity, spec["variation"], nir=False)
+        self._apply_accessories(spec, asset)
         self.stage.apply_lighting(spec["lighting"])
         self._apply_camera_and_backdrop(spec)
+
+    def _apply_accessories(self, spec: dict[str, Any], asset: HandAsset) -> None:
+        """The live hand's rings, watch, bracelet, band-aids and skin marks (none on an attack's hand)."""
+        wears = worn(spec)
+        co, normals, keypoints = self.rest[asset.side]
+        items, marks = wears["items"], wears["marks"]
+        self.accessories.apply(items, asset, co, keypoints)
+        sleeve = self.sleeves[asset.side]
+        if wears.get("sleeve"):
+            apply_sleeve_fabric(self.sleeve_fabric, wears["sleeve"])
+            sleeve.data.materials[0] = self.sleeve_fabric
+        else:
+            sleeve.data.materials[0] = self.sleeve_material
+        anchors = np.array([mark_anchor(co, normals, keypoints, mark) for mark in marks]).reshape(-1, 3)
+        apply_skin_marks(self.skin, marks, anchors)
 
     def _apply_palm_maps(self, spec: dict[str, Any]) -> None:
         key = f"{spec['identity_id']}:{spec['render_index']}"

@@ -22,6 +22,7 @@ from blender_scenes.common.node_helpers import (
     value_node,
 )
 from blender_scenes.hands.skin_detail import apply_detail, build_detail, detail_height, palm_pads
+from blender_scenes.hands.skin_marks import add_skin_marks
 
 PALM_MAP_SIZE = 512
 NIR_CREASE_SHARE = 0.25  # a crease's NIR darkening as a share of its visible-light darkening
@@ -123,6 +124,7 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     tree.links.new(keep, skin_scaled.inputs["Scale"])
     mark_colour = rgb_node(tree, "mark_colour", (0.25, 0.14, 0.1))
     skin_rgb = mix_colour(tree, marks, skin_scaled.outputs[0], mark_colour)
+    skin_rgb = add_skin_marks(tree, skin_rgb)  # tattoos, scars, ink, dirt (the pose stream's hook)
     # Nails: the plate over the pink bed, a pale lunula at its base and a white free edge.
     nail_colour = rgb_node(tree, "nail_colour", (0.75, 0.55, 0.52))
     nail_colour = mix_colour(

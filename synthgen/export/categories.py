@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from synthgen.errors import UsageError
+from synthgen.scenes.hands.accessories import ACCESSORY_TYPES
 from synthgen.scenes.hands.attacks.registry import ATTACK_TYPES
 from synthgen.scenes.hands.environment import OCCLUDER_CLASS
 from synthgen.scenes.products.defects import DEFECT_TYPES
@@ -25,7 +26,8 @@ from synthgen.scenes.tabletop.sampler import SHAPE_SIZES
 
 # Every list comes from the scene code that draws it, so a new shape, attack type or family is a new class here.
 TABLETOP_CLASSES = tuple(SHAPE_SIZES)
-HAND_CLASSES = ("hand", *(attack.instance_class for attack in ATTACK_TYPES.values()))
+HAND_CLASSES = ("hand", *(attack.instance_class for attack in ATTACK_TYPES.values()), *ACCESSORY_TYPES)
+_HAND_SUPERCATEGORIES = ("hand",) + ("attack",) * len(ATTACK_TYPES) + ("accessory",) * len(ACCESSORY_TYPES)
 __all__ = ["DEFECT_TYPES", "HAND_CLASSES", "PRODUCT_FAMILIES", "TABLETOP_CLASSES"]
 ProductLabels = Literal["class", "sku"]
 
@@ -76,8 +78,7 @@ def vocabulary(
     if scene_type == "tabletop":
         return Vocabulary(scene_type, TABLETOP_CLASSES, ("object",) * len(TABLETOP_CLASSES))
     if scene_type == "hands":
-        supercategories = ("hand",) + ("attack",) * (len(HAND_CLASSES) - 1) + ("occluder",)
-        return Vocabulary(scene_type, (*HAND_CLASSES, OCCLUDER_CLASS), supercategories)
+        return Vocabulary(scene_type, (*HAND_CLASSES, OCCLUDER_CLASS), (*_HAND_SUPERCATEGORIES, "occluder"))
     if scene_type == "mix":
         return _mix_vocabulary(config, product_labels)
     if scene_type == "products":

@@ -44,6 +44,22 @@ class NirSettings(StrictModel):
     _ranges = field_validator("power_w_at_1m", "ambient")(check_range)
 
 
+class AccessorySampling(StrictModel):
+    """Rings, watches, bracelets, band-aids and skin marks (synthgen.scenes.hands.accessories): ownership and
+    permanent marks per identity, what is worn per sample."""
+
+    enabled: bool = True
+    ring_owner_share: float = Field(0.35, ge=0, le=1, description="identities with at least one ring")
+    watch_owner_share: float = Field(0.3, ge=0, le=1, description="identities who own a watch")
+    bracelet_owner_share: float = Field(0.15, ge=0, le=1, description="identities who own a bracelet")
+    wear_share: float = Field(0.8, ge=0, le=1, description="chance an owned item is worn in a sample")
+    band_aid_share: float = Field(0.04, ge=0, le=1, description="samples with a band-aid on a finger")
+    tattoo_share: float = Field(0.12, ge=0, le=1, description="identities with a tattoo on hand, wrist or forearm")
+    scar_share: float = Field(0.15, ge=0, le=1, description="identities with a visible scar")
+    ink_share: float = Field(0.05, ge=0, le=1, description="samples with pen ink on the skin")
+    dirt_share: float = Field(0.08, ge=0, le=1, description="samples with a smudge of dirt")
+
+
 class HandsScene(SceneConfig):
     """Posed MakeHuman hands of seeded identities, before a backdrop (``kind`` = "hand")."""
 
@@ -51,7 +67,16 @@ class HandsScene(SceneConfig):
     identities: int = Field(100, ge=1, le=10_000_000, description="distinct hand identities")
     samples_per_identity: int = Field(10, ge=1, le=100_000)
     pose_families: dict[str, float] = Field(
-        {"open_palm": 3.0, "relaxed": 1.0, "pointing": 1.0, "pinch": 1.0, "fist": 1.0, "grasp": 1.0, "natural": 2.0},
+        {
+            "open_palm": 1.0,
+            "relaxed": 1.0,
+            "pointing": 1.0,
+            "pinch": 1.0,
+            "fist": 1.0,
+            "grasp": 1.0,
+            "natural": 2.0,
+            "presenting": 2.0,
+        },
         description="relative weights of the pose families",
     )
     camera: HandCameraSampling = HandCameraSampling()
@@ -64,6 +89,7 @@ class HandsScene(SceneConfig):
     )
     nir: NirSettings = NirSettings()
     attacks: AttackSampling = Field(AttackSampling(), description="presentation attacks (spoofs); none by default")
+    accessories: AccessorySampling = AccessorySampling()
 
     _ranges = field_validator("backdrop_distance_m")(check_range)
 

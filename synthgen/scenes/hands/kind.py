@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from synthgen.dataset.columns import Column
+from synthgen.scenes.hands.accessories import accessory_classes
 from synthgen.scenes.hands.attacks.plan import with_attack
 from synthgen.scenes.hands.attacks.registry import attack_type
 from synthgen.scenes.hands.columns import HAND_COLUMNS, hand_row_values, read_hand_labels
@@ -46,7 +47,7 @@ class HandsKind:
 
     def instance_classes(self, spec: dict[str, Any]) -> dict[int, str]:
         attack = spec.get("attack_type")
-        classes = {1: attack_type(attack).instance_class if attack else "hand"}
+        classes = {1: attack_type(attack).instance_class} if attack else {1: "hand", **accessory_classes(spec)}
         if (spec.get("environment") or {}).get("occluder"):
             classes[OCCLUDER_INSTANCE_ID] = OCCLUDER_CLASS
         return classes

@@ -32,6 +32,21 @@ Limits and couplings (ASSH normal range of motion, see ``shared/reference/hands.
   that would
   are untangled (thumb abducted out in front of the palm, MCP uncurled) and :func:`check_pose` reports them.
 
+Natural variation (published ranges)
+-----------------------------------
+Limits are what a joint *can* do; how people *use* their hands is far narrower. Functional ranges measured in
+activities of daily living: MCP 19-71, PIP 23-87, DIP 10-64 degrees (Bain et al., "The functional range of motion
+of the finger joints", J Hand Surg Eur 40(4):406-411, 2015, 90% of 20 Sollerman tasks); mean functional flexion
+MCP 61, PIP 60, DIP 39, thumb MCP 21, thumb IP 18 degrees, using about a third of the thumb's flexion (Hume et al.,
+"Functional range of motion of the joints of the hand", J Hand Surg Am 15(2):240-243, 1990). A palm presented to a
+scanner sits below the low end of those ranges (the hand is opened, not grasping) but not at full extension:
+:data:`PRESENTING` holds the family's ranges, chosen so the fingers' summed MCP+PIP flexion stays under the
+functional minimum (19 + 23 degrees) for about 60% of samples (mean finger MCP+PIP 38 degrees against 8 for
+``open_palm``), the index-to-little-finger fan about a third of the open palm's (6 vs 18 degrees), spread mostly
+well under the ASSH abduction range (index/pinky 15-20 degrees), and the thumb in one of :data:`THUMB_MODES`
+with its MCP/IP flexion around Hume's functional means. Every family draws its thumb, spread and
+per-finger curl with noise of a few degrees (inter-finger differences of the resting cascade).
+
 A pose is plain JSON: ``{"family", "joints": {name: [flexion, spread]}, "wrist": {"flexion", "deviation",
 "pronation"}, "params": {...}}`` (``params``: family parameters such as ``grasp_diameter_m``).
 """
@@ -48,7 +63,9 @@ import numpy as np
 from synthgen.scenes.hands.rig import JOINT_NAMES
 from synthgen.scenes.hands.skeleton import thumb_overlaps
 
-POSE_FAMILIES: tuple[str, ...] = ("open_palm", "relaxed", "pointing", "pinch", "fist", "grasp", "natural")
+POSE_FAMILIES: tuple[str, ...] = (
+    "open_palm", "relaxed", "pointing", "pinch", "fist", "grasp", "natural", "presenting",
+)  # fmt: skip
 FINGERS: tuple[str, ...] = ("index", "middle", "ring", "pinky")
 
 Range = tuple[float, float]
@@ -99,6 +116,8 @@ WRIST_RANGES: dict[str, dict[str, Range]] = {
     "fist": {"flexion": (-25.0, 25.0), "deviation": (-15.0, 10.0), "pronation": (-30.0, 30.0)},
     "grasp": {"flexion": (-25.0, 20.0), "deviation": (-15.0, 10.0), "pronation": (-30.0, 30.0)},
     "natural": {"flexion": (-45.0, 45.0), "deviation": (-25.0, 15.0), "pronation": (-60.0, 60.0)},
+    # A palm held over a scanner: the wrist a little extended or flexed, barely deviated or turned.
+    "presenting": {"flexion": (-20.0, 15.0), "deviation": (-10.0, 10.0), "pronation": (-20.0, 20.0)},
 }
 GRASP_DIAMETER_RANGE_M: Range = (0.02, 0.08)
 # Approximate phalanx lengths (mm: proximal, middle, distal) for the cylinder-wrap model of the grasp family.
@@ -159,14 +178,59 @@ def _tucked_thumb(rng: np.random.Generator) -> Joints:
     return _thumb((_u(rng, 10, 20), _u(rng, -20, -10)), _u(rng, 30, 50), _u(rng, 25, 45), _n(rng, 1.5))
 
 
+# Where a relaxed thumb sits (weights of the presenting family): next to the index finger (adducted), resting a
+# little in front of the palm, spread out (abducted) or curled a little across the palm. Ranges per mode:
+# (cmc flexion, cmc spread, mcp flexion, ip flexion); MCP/IP around Hume et al.'s functional 21/18 degrees.
+THUMB_MODES: dict[str, tuple[Range, Range, Range, Range]] = {
+    "alongside": ((-10.0, 5.0), (-20.0, -5.0), (0.0, 20.0), (0.0, 25.0)),
+    "resting": ((0.0, 15.0), (-5.0, 15.0), (5.0, 30.0), (5.0, 30.0)),
+    "abducted": ((-15.0, 0.0), (15.0, 38.0), (-10.0, 10.0), (-15.0, 15.0)),
+    "across": ((12.0, 25.0), (-10.0, 5.0), (15.0, 35.0), (10.0, 35.0)),
+}
+PRESENTING_THUMB_WEIGHTS: dict[str, float] = {"alongside": 0.3, "resting": 0.35, "abducted": 0.25, "across": 0.1}
+# The presenting family's ranges (degrees): curl c ~ Beta(2, 3) in [0, 1] sets the common flexion
+# MCP = lerp(mcp, c), PIP = lerp(pip, c); each finger adds the cascade step (index -> pinky) and noise; spread
+# amount ~ Beta(1.5, 4) x spread_max (0 = fingers together, 1 = the open-palm fan).
+PRESENTING: dict[str, Range] = {
+    "mcp": (-5.0, 30.0),
+    "pip": (8.0, 45.0),
+    "cascade": (0.0, 4.0),
+    "spread_max": (0.7, 0.7),
+}
+
+
+def _thumb_mode(rng: np.random.Generator, weights: Mapping[str, float]) -> tuple[Joints, str]:
+    """A thumb in one of :data:`THUMB_MODES`, drawn by ``weights`` (fixed key order of THUMB_MODES)."""
+    names = [m for m in THUMB_MODES if weights.get(m, 0.0) > 0]
+    w = np.array([weights[m] for m in names])
+    mode = names[int(rng.choice(len(names), p=w / w.sum()))]
+    cmc_f, cmc_s, mcp, ip = THUMB_MODES[mode]
+    return _thumb((_u(rng, *cmc_f), _u(rng, *cmc_s)), _u(rng, *mcp), _u(rng, *ip), _n(rng, 2.0)), mode
+
+
+def _presenting(rng: np.random.Generator) -> tuple[Joints, dict[str, Any]]:
+    """A palm presented to a scanner as people do it: relaxed, fingers slightly curled and close together, the
+    thumb in any of its resting places (see :data:`PRESENTING` and the module docstring for the sources)."""
+    curl = float(rng.beta(2.0, 3.0))
+    step = _u(rng, *PRESENTING["cascade"])
+    (m0, m1), (p0, p1) = PRESENTING["mcp"], PRESENTING["pip"]
+    mcp = {f: m0 + (m1 - m0) * curl + i * step + _n(rng, 4.0) for i, f in enumerate(FINGERS)}
+    pip = {f: p0 + (p1 - p0) * curl + i * step + _n(rng, 5.0) for i, f in enumerate(FINGERS)}
+    amount = float(rng.beta(1.5, 4.0)) * PRESENTING["spread_max"][1]
+    joints = _fingers(mcp, pip, _natural_spread(rng, amount))
+    thumb, mode = _thumb_mode(rng, PRESENTING_THUMB_WEIGHTS)
+    return joints | thumb, {"curl": curl, "spread_amount": amount, "thumb": mode}
+
+
 def _open_palm(rng: np.random.Generator) -> tuple[Joints, dict[str, Any]]:
     base = _u(rng, -10.0, 8.0)  # common MCP flexion; < 0 is the slight hyperextension of a presented palm
     mcp = {f: _clip(base + i * _u(rng, 0.0, 2.0) + _n(rng, 3.0), (-15.0, 15.0)) for i, f in enumerate(FINGERS)}
     pip = {f: _u(rng, 0.0, 15.0) for f in FINGERS}
     amount = _u(rng, 0.1, 1.0)
     joints = _fingers(mcp, pip, _natural_spread(rng, amount))
-    joints |= _thumb((_u(rng, -15, 5), _u(rng, 10, 35)), _u(rng, -10, 15), _u(rng, -15, 15), _n(rng, 2.0))
-    return joints, {"spread_amount": amount}
+    # A splayed hand mostly spreads its thumb too; some keep it alongside the index or resting.
+    thumb, mode = _thumb_mode(rng, {"abducted": 0.7, "resting": 0.15, "alongside": 0.15})
+    return joints | thumb, {"spread_amount": amount, "thumb": mode}
 
 
 def _relaxed(rng: np.random.Generator) -> tuple[Joints, dict[str, Any]]:
@@ -176,8 +240,8 @@ def _relaxed(rng: np.random.Generator) -> tuple[Joints, dict[str, Any]]:
     mcp = {f: mcp0 + i * dmcp + _n(rng, 3.0) for i, f in enumerate(FINGERS)}
     pip = {f: pip0 + i * dpip + _n(rng, 3.0) for i, f in enumerate(FINGERS)}
     joints = _fingers(mcp, pip, _natural_spread(rng, _u(rng, 0.0, 0.5)))
-    joints |= _thumb((_u(rng, -5, 15), _u(rng, -10, 15)), _u(rng, 5, 25), _u(rng, 5, 25), _n(rng, 2.0))
-    return joints, {}
+    thumb, mode = _thumb_mode(rng, {"resting": 0.5, "alongside": 0.25, "across": 0.25})
+    return joints | thumb, {"thumb": mode}
 
 
 def _fisted(rng: np.random.Generator, fingers: tuple[str, ...]) -> tuple[dict[str, float], dict[str, float]]:
@@ -188,7 +252,11 @@ def _pointing(rng: np.random.Generator) -> tuple[Joints, dict[str, Any]]:
     mcp, pip = _fisted(rng, FINGERS[1:])
     mcp["index"], pip["index"] = _u(rng, -10, 15), _u(rng, 0, 15)
     spread = {f: _n(rng, 1.0) for f in FINGERS} | {"index": _u(rng, 0, 10)}
-    return _fingers(mcp, pip, spread) | _tucked_thumb(rng), {}
+    if rng.uniform() < 0.75:
+        return _fingers(mcp, pip, spread) | _tucked_thumb(rng), {"thumb": "tucked"}
+    # The "finger gun": thumb up, away from the index.
+    thumb = _thumb((_u(rng, -10, 5), _u(rng, 5, 25)), _u(rng, -5, 15), _u(rng, -10, 15), _n(rng, 1.5))
+    return _fingers(mcp, pip, spread) | thumb, {"thumb": "up"}
 
 
 def _pinch(rng: np.random.Generator) -> tuple[Joints, dict[str, Any]]:
@@ -285,6 +353,7 @@ _FAMILY_SAMPLERS: dict[str, Callable[[np.random.Generator], tuple[Joints, dict[s
     "pinch": _pinch,
     "fist": _fist,
     "natural": _natural,
+    "presenting": _presenting,
 }
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from synthgen.scenes.common.lighting import sample_lighting
 from synthgen.scenes.common.sampling import uniform
 from synthgen.scenes.common.surfaces import sample_surface
+from synthgen.scenes.hands.accessories import sample_accessories, sample_habits
 from synthgen.scenes.hands.config import HandsScene
 from synthgen.scenes.hands.identity import sample_identity, sample_variation
 from synthgen.scenes.hands.pose import sample_family, sample_hand_pose
@@ -94,4 +95,7 @@ def sample_hands_spec(
         },
     }
     camera["exposure_ev"] = uniform(rng, cam.exposure_ev)  # drawn last: every earlier draw stays as it was
+    if scene.accessories.enabled:  # after the exposure: turning accessories off leaves every other draw as it was
+        habits = sample_habits(job_seed, identity_id, scene.accessories)
+        spec["accessories"] = sample_accessories(habits, rng, scene.accessories)
     return spec
