@@ -30,6 +30,7 @@ from blender_scenes.common.render_setup import (
     start_fresh_renders,
 )
 from blender_scenes.common.stage import Stage
+from blender_scenes.common.world_assets import UserBackgrounds
 from blender_scenes.devices import use_device
 from blender_scenes.registry import builder_class
 from synthgen.scenes.common.spec_header import SPEC_SCHEMA_VERSION
@@ -46,6 +47,7 @@ class SceneRenderer:
         configure_engine(self.scene, threads)
         self.device = use_device(self.scene, device_type, gpu_index)
         self.stage = Stage(self.scene)
+        self.user_backgrounds = UserBackgrounds(self.scene)
         self.builders: dict[str, SceneBuilder] = {}
         self.scratch = scratch
 
@@ -66,6 +68,7 @@ class SceneRenderer:
         builder = self._builder(spec["scene_type"])
         apply_render_settings(self.scene, spec["render"])
         builder.apply(spec)
+        self.user_backgrounds.apply(spec.get("user_backgrounds"), getattr(builder, "ground", None))
         bpy.context.view_layer.update()
         applied = time.perf_counter()
         start_fresh_renders(self.scene, spec["render"].get("persistent_data", False))

@@ -10,6 +10,7 @@ import numpy as np
 
 from blender_scenes.common.model_import import import_model
 from blender_scenes.common.stage import link, set_matrix
+from blender_scenes.common.world_assets import checked_file
 
 PART_ATTRIBUTE = "synthgen_part"  # face attribute the part-segmentation AOV reads
 
@@ -35,6 +36,7 @@ class ModelInstances:
         model = sku["model"]
         key = model["sha256"] + repr((model["format"], model["scale"], model["up_axis"]))
         if key not in self.templates:
+            checked_file(model)  # the file the main process hashed, unchanged
             template = import_model(model, f"model_{len(self.templates)}")
             parts = sku.get("material_parts", {})
             ids = [PART_IDS.get(parts.get(slot.material.name if slot.material else "", "body"), 1)
