@@ -22,6 +22,7 @@ from typing import Any
 import bpy
 
 from blender_scenes.builder import SceneBuilder
+from blender_scenes.common import label_passes
 from blender_scenes.common.render_setup import (
     apply_render_settings,
     capture_nir,
@@ -69,6 +70,7 @@ class SceneRenderer:
         apply_render_settings(self.scene, spec["render"])
         builder.apply(spec)
         self.user_backgrounds.apply(spec.get("user_backgrounds"), getattr(builder, "ground", None))
+        label_passes.prepare(self.scene, spec)
         bpy.context.view_layer.update()
         applied = time.perf_counter()
         start_fresh_renders(self.scene, spec["render"].get("persistent_data", False))
@@ -83,6 +85,10 @@ class SceneRenderer:
             **builder.labels(),
             **builder.pass_labels(passes, spec),
         }
+        if spec.get("label_passes"):
+            labels_started = time.perf_counter()
+            result |= label_passes.render(self.scene, spec, self.scratch)
+            render_s += time.perf_counter() - labels_started
         nir = spec.get("nir")
         if nir and nir.get("enabled"):
             nir_started = time.perf_counter()

@@ -8,11 +8,14 @@ from typing import Any
 import bpy
 import numpy as np
 
+from blender_scenes.common.label_passes import PART_ATTRIBUTE
 from blender_scenes.common.model_import import import_model
 from blender_scenes.common.stage import link, set_matrix
 from blender_scenes.common.world_assets import checked_file
+from synthgen.scenes.common.parts import PART_IDS
 
-PART_ATTRIBUTE = "synthgen_part"  # face attribute the part-segmentation AOV reads
+# Part ids by a model's material slot (synthgen.assets.model_skus names the slots' parts).
+SLOT_PART_IDS = {part: PART_IDS[f"product_{part}"] for part in ("body", "label", "cap")}
 
 
 class ModelInstances:
@@ -38,9 +41,7 @@ class ModelInstances:
         if key not in self.templates:
             checked_file(model)  # the file the main process hashed, unchanged
             template = import_model(model, f"model_{len(self.templates)}")
-            parts = sku.get("material_parts", {})
-            ids = [PART_IDS.get(parts.get(slot.material.name if slot.material else "", "body"), 1)
-                   for slot in template.material_slots] or [1]  # fmt: skip
+            ids = [SLOT_PART_IDS[part] for part in sku.get("slot_parts", [])] or [SLOT_PART_IDS["body"]]
             faces = np.array([ids[min(p.material_index, len(ids) - 1)] for p in template.data.polygons], np.int32)
             attribute = template.data.attributes.new(PART_ATTRIBUTE, "INT", "FACE")
             attribute.data.foreach_set("value", faces)
@@ -61,7 +62,3 @@ class ModelInstances:
         obj.pass_index = item["instance_id"]
         set_matrix(obj, np.array(item["matrix_world"]))
         return obj
-
-
-# Product part ids of the part mask (docs/dataset-format.md); procedural SKUs use the same ids.
-PART_IDS = {"body": 1, "label": 2, "cap": 3}

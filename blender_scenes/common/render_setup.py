@@ -133,6 +133,8 @@ def render_to_arrays(scene: bpy.types.Scene, scratch: Path) -> dict[str, np.ndar
     for aov in scene.view_layers[0].aovs:  # shader AOVs (single channel) under their own names
         if aov.name in passes:
             arrays[aov.name] = passes[aov.name][..., 0].astype(np.float32)
+    if "Normal" in passes:  # opt-in (blender_scenes.common.label_passes)
+        arrays["Normal"] = passes["Normal"].astype(np.float32)
     return arrays
 
 

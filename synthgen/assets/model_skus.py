@@ -35,7 +35,8 @@ def model_sku(assets: UserAssets, index: int, sku_id: int) -> dict[str, Any]:
         "size": size,
         "model": record | {"index": index},
         "defect_eligible": model.defects,
-        "material_parts": {name: material_part(name) for name in info["materials"]},
+        # By material slot of the imported mesh (a worker may rename a material that another file also has).
+        "slot_parts": [material_part(name) for name in info["materials"]],
         "bounds_local": [info["low"], info["high"]],
     }
 

@@ -43,6 +43,8 @@ class CleanSample:
     attack_source_sha256: str | None = None  # digest of the victim image an attack showed (worker-reported)
     defect_mask: np.ndarray | None = None  # products: defect ids (see synthgen.scenes.products.product_labels)
     products: dict[int, dict[str, Any]] | None = None  # products: per-instance pose, box and silhouette size
+    normals: np.ndarray | None = None  # opt-in: camera-frame normals, RGB = (n + 1) / 2 * 255 (clean render only)
+    part_mask: np.ndarray | None = None  # opt-in: part ids (synthgen.scenes.common.parts; clean render only)
 
 
 def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
@@ -69,6 +71,8 @@ def clean_sample(result: RenderResult) -> CleanSample:
         camera_K=K,
         camera_pose=pose,
         attack_source_sha256=output.get("attack_source_sha256"),
+        normals=output.get("normals"),
+        part_mask=output.get("part_index"),
     )
     for kind in scene_kinds().values():  # every kind's labels: a products scene may hold a hand
         kind.read_labels(result.spec, output, sample)
@@ -88,7 +92,7 @@ def _augment(augmenter: Augmenter, sample: CleanSample, seed: int) -> tuple[Clea
     )  # fmt: skip
     variant = replace(
         sample, image=augmented.image, mask=augmented.mask, depth_mm=augmented.depth, nir=augmented.nir,
-        defect_mask=augmented.defect_mask,
+        defect_mask=augmented.defect_mask, normals=None, part_mask=None,
     )  # fmt: skip
     if augmented.keypoints is not None:
         variant.keypoints_2d = augmented.keypoints.astype(np.float64) + 0.5
@@ -147,6 +151,8 @@ def _row(
         **_kind_columns(spec, sample, codec),
         "camera_K": sample.camera_K.tolist(),
         "camera_pose": sample.camera_pose.tolist(),
+        "normals": None if sample.normals is None else image_cell(sample.normals, codec),
+        "part_mask": None if sample.part_mask is None else image_cell(sample.part_mask, codec),
         "aug_seed": aug_seed,
         "aug_params": json.dumps(aug_params) if aug_params is not None else None,
         "spec": spec_json,
