@@ -18,16 +18,16 @@ def sample_user_backgrounds(assets: UserAssets, rng: np.random.Generator) -> dic
     if assets.hdris and rng.uniform() < assets.hdri_share:
         index = int(rng.integers(len(assets.hdris)))
         item = assets.hdris[index]
-        hdri = assets.record(f"hdris.{index}.path", item.path) | {
+        hdri = assets.record("hdris", index, item.path) | {
             "rotation_deg": round(uniform(rng, item.rotation_deg), 4),
             "exposure_ev": round(uniform(rng, item.exposure_ev), 4),
         }
     if assets.backplates and rng.uniform() < assets.backplate_share:
         index = int(rng.integers(len(assets.backplates)))
-        backplate = assets.record(f"backplates.{index}", assets.backplates[index])
+        backplate = assets.record("backplates", index, assets.backplates[index])
     if assets.textures and rng.uniform() < assets.texture_share:
         index = int(rng.integers(len(assets.textures)))
-        texture = assets.record(f"textures.{index}", assets.textures[index]) | {
+        texture = assets.record("textures", index, assets.textures[index]) | {
             "tile_m": round(uniform(rng, assets.texture_size_m), 4),
             "rotation_deg": round(float(rng.uniform(0.0, 360.0)), 4),
         }

@@ -108,7 +108,7 @@ class UserAssets(StrictModel):
             if not root.is_dir():
                 raise ValueError(f"roots: {text!r} is not a folder ({root})")
         digests = {}
-        for key, text in self.entries():
+        for key, digest_key, text in self.entries():
             path = _resolve(base, text)
             if not any(path.is_relative_to(root) for root in roots):
                 raise ValueError(f"{key}: {text!r} resolves to {path}, outside the declared assets.roots")
@@ -116,7 +116,7 @@ class UserAssets(StrictModel):
                 raise ValueError(f"{key}: {text!r} is not a file ({path})")
             if not os.access(path, os.R_OK):
                 raise ValueError(f"{key}: {text!r} is not readable")
-            digests[key] = file_sha256(str(path), path.stat().st_mtime_ns, path.stat().st_size)
+            digests[digest_key] = file_sha256(str(path), path.stat().st_mtime_ns, path.stat().st_size)
         object.__setattr__(self, "sha256", digests)
         for i, model in enumerate(self.models):  # Blender imports each once (cached by sha256) before any work
             try:
@@ -128,27 +128,26 @@ class UserAssets(StrictModel):
     def declared(self) -> bool:
         return bool(self.models or self.backplates or self.hdris or self.textures)
 
-    def entries(self) -> list[tuple[str, str]]:
-        """(config key, path as written) of every asset file."""
-        items = [(f"models.{i}.path", m.path) for i, m in enumerate(self.models)]
-        items += [(f"backplates.{i}", p) for i, p in enumerate(self.backplates)]
-        items += [(f"hdris.{i}.path", h.path) for i, h in enumerate(self.hdris)]
-        items += [(f"textures.{i}", p) for i, p in enumerate(self.textures)]
+    def entries(self) -> list[tuple[str, str, str]]:
+        """(config key, key in ``sha256``, path as written) of every asset file."""
+        items = [(f"models.{i}.path", f"models[{i}]", m.path) for i, m in enumerate(self.models)]
+        items += [(f"backplates.{i}", f"backplates[{i}]", p) for i, p in enumerate(self.backplates)]
+        items += [(f"hdris.{i}.path", f"hdris[{i}]", h.path) for i, h in enumerate(self.hdris)]
+        items += [(f"textures.{i}", f"textures[{i}]", p) for i, p in enumerate(self.textures)]
         return items
 
     def model_record(self, index: int) -> dict[str, Any]:
         """What a spec (and Blender's importer) needs of model ``index``."""
         model = self.models[index]
-        key = f"models.{index}.path"
         return model_record(self.resolve(model.path), model.path, model.format, model.scale, model.up_axis,
-                            self.sha256[key])  # fmt: skip
+                            self.sha256[f"models[{index}]"])  # fmt: skip
 
     def resolve(self, text: str) -> Path:
         return _resolve(Path(self.base_dir or os.getcwd()), text)
 
-    def record(self, key: str, text: str) -> dict[str, Any]:
-        """What a spec stores of an asset file: the path as written, where it was read, its sha256."""
-        return {"path": text, "file": str(self.resolve(text)), "sha256": self.sha256[key]}
+    def record(self, group: str, index: int, text: str) -> dict[str, Any]:
+        """What a spec stores of asset ``group[index]``: the path as written, where it was read, its sha256."""
+        return {"path": text, "file": str(self.resolve(text)), "sha256": self.sha256[f"{group}[{index}]"]}
 
 
 def _resolve(base: Path, text: str) -> Path:
