@@ -254,3 +254,16 @@ def test_assets_outside_the_roots_are_refused_in_the_api_too(tmp_path: Path) -> 
     config.write_text("assets:\n  roots: [inside]\n  hdris: [{path: inside/../hdr.hdr}]\n")
     with pytest.raises(UsageError, match=r"hdris.0.path: .*outside the declared assets.roots"):
         load_config(config_file=config)
+
+
+def test_exports_name_the_model_class_and_write_its_bop_model(own_assets_job: Path, tmp_path: Path) -> None:
+    dataset = own_assets_job / "dataset"
+    assert run_cli("export", str(dataset), "--format", "coco", str(tmp_path / "coco"), "--no-progress").returncode == 0
+    coco = json.loads((tmp_path / "coco" / "annotations" / "instances_train.json").read_text())
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    assert "green_bottle" in {names[a["category_id"]] for a in coco["annotations"]}
+    result = run_cli("export", str(dataset), "--format", "bop", str(tmp_path / "bop"), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    info = json.loads((tmp_path / "bop" / "models" / "models_info.json").read_text())
+    bottle = info["5"]  # SKU 4 (the catalogue's 4 SKUs, then the model) is BOP object 5
+    assert bottle["size_z"] == pytest.approx(225.0, abs=0.5) and bottle["size_x"] == pytest.approx(65.0, abs=0.5)

@@ -152,6 +152,14 @@ def main() -> None:
     faces = len(obj.data.polygons)
     slots = [slot.material.name if slot.material else "" for slot in obj.material_slots]
     info = {"low": low, "high": high, "faces": faces, "materials": slots}
+    if len(sys.argv) > 2:  # the normalised mesh itself, triangulated (BOP export models/)
+        mesh = obj.data
+        mesh.calc_loop_triangles()
+        co = np.empty(len(mesh.vertices) * 3)
+        mesh.vertices.foreach_get("co", co)
+        tris = np.empty(len(mesh.loop_triangles) * 3, np.int64)
+        mesh.loop_triangles.foreach_get("vertices", tris)
+        np.savez(sys.argv[2], vertices=co.reshape(-1, 3), triangles=tris.reshape(-1, 3))
     sys.stdout.write("SYNTHGEN_PROBE " + json.dumps(info) + "\n")
 
 

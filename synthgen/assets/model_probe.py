@@ -8,11 +8,14 @@ and caches the answer under the synthgen cache, keyed by the file's sha256 and t
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from synthgen.assets.makehuman_data import default_cache_root
 
@@ -30,12 +33,15 @@ def model_record(file: Path, path: str, fmt: str, scale: float, up_axis: str | N
 @functools.lru_cache(maxsize=256)
 def _probe_cached(record_json: str) -> dict[str, Any]:
     record = json.loads(record_json)
-    key = f"{record['sha256']}-{record['format']}-{record['scale']!r}-{record['up_axis']}"
-    cache = default_cache_root() / "model-probes" / f"{key}.json"
-    if cache.is_file():
+    cache = _cache_path(record)
+    if cache.is_file() and cache.with_suffix(".npz").is_file():
         return json.loads(cache.read_text())
+    found_sha = file_digest(Path(record["file"]))
+    if found_sha != record["sha256"]:
+        raise ModelProbeError(f"the file changed (sha256 {found_sha}, expected {record['sha256']})")
+    cache.parent.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        [sys.executable, "-m", "blender_scenes.common.model_import", record_json],
+        [sys.executable, "-m", "blender_scenes.common.model_import", record_json, str(cache.with_suffix(".npz"))],
         capture_output=True,
         text=True,
         timeout=PROBE_TIMEOUT_S,
@@ -51,11 +57,30 @@ def _probe_cached(record_json: str) -> dict[str, Any]:
     size = [h - lo for lo, h in zip(info["low"], info["high"], strict=True)]
     if min(size[:2]) <= 0 or size[2] <= 0:
         raise ModelProbeError(f"the imported mesh is flat ({size} m)")
-    cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp")
     tmp.write_text(json.dumps(info))
     tmp.replace(cache)
     return info
+
+
+def _cache_path(record: dict[str, Any]) -> Path:
+    key = f"{record['sha256']}-{record['format']}-{record['scale']!r}-{record['up_axis']}"
+    return default_cache_root() / "model-probes" / f"{key}.json"
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def model_mesh(record: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(vertices (n, 3) metres, triangles (m, 3)) of the normalised model, as the workers render it."""
+    probe_model(record)
+    with np.load(_cache_path(record).with_suffix(".npz")) as data:
+        return data["vertices"], data["triangles"]
 
 
 def probe_model(record: dict[str, Any]) -> dict[str, Any]:
