@@ -267,3 +267,14 @@ def test_exports_name_the_model_class_and_write_its_bop_model(own_assets_job: Pa
     info = json.loads((tmp_path / "bop" / "models" / "models_info.json").read_text())
     bottle = info["5"]  # SKU 4 (the catalogue's 4 SKUs, then the model) is BOP object 5
     assert bottle["size_z"] == pytest.approx(225.0, abs=0.5) and bottle["size_x"] == pytest.approx(65.0, abs=0.5)
+
+
+def test_the_example_config_and_its_assets_load_from_the_repository() -> None:
+    """examples/own-assets.yaml validates as shipped (every file inside its roots, every model imports) and its
+    self-made assets stay small."""
+    config = load_config(config_file=REPO / "examples" / "own-assets.yaml")
+    assert {m.class_name for m in config.assets.models} == {"green_bottle", "tea_carton"}
+    assert config.labels.normals and config.labels.parts
+    files = [p for p in (REPO / "examples" / "assets").iterdir() if p.is_file()]
+    assert sum(p.stat().st_size for p in files) < 300_000
+    assert set(config.assets.sha256) == {"models[0]", "models[1]", "hdris[0]", "backplates[0]", "textures[0]"}
