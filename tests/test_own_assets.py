@@ -38,7 +38,7 @@ dataset: {renders_per_shard: 3, splits: {train: 1.0}}
 assets:
   roots: [assets]
   models:
-    - {path: assets/bottle.glb, class_name: green_bottle}
+    - {path: assets/bottle.glb, class_name: green_bottle, defects: true}
   model_share: 1.0
   hdris:
     - {path: assets/studio.hdr, rotation_deg: [0, 360], exposure_ev: [-0.5, 0.5]}
@@ -278,3 +278,15 @@ def test_the_example_config_and_its_assets_load_from_the_repository() -> None:
     files = [p for p in (REPO / "examples" / "assets").iterdir() if p.is_file()]
     assert sum(p.stat().st_size for p in files) < 300_000
     assert set(config.assets.sha256) == {"models[0]", "models[1]", "hdris[0]", "backplates[0]", "textures[0]"}
+
+
+def test_an_eligible_model_carries_dents_with_exact_masks(own_assets_job: Path) -> None:
+    dents = 0
+    for row in _rows(own_assets_job / "dataset"):
+        defect_mask, mask = _image(row["defect_mask"]), _image(row["mask"])
+        for defect in row["defects"]:
+            assert defect["type"] == "dent"
+            region = defect_mask == defect["id"]
+            assert (mask[region] == defect["instance"]).all()
+            dents += defect["pixels"] > 0
+    assert dents >= 1

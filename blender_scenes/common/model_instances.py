@@ -14,6 +14,9 @@ from blender_scenes.common.stage import link, set_matrix
 from blender_scenes.common.world_assets import checked_file
 from synthgen.scenes.common.parts import PART_IDS
 
+DEFECT_ATTRIBUTE = "synthgen_defect"
+DEFECT_AOV = "defect"  # blender_scenes.products.materials.DEFECT_AOV (a common module cannot import products)
+
 # Part ids by a model's material slot (synthgen.assets.model_skus names the slots' parts).
 SLOT_PART_IDS = {part: PART_IDS[f"product_{part}"] for part in ("body", "label", "cap")}
 
@@ -45,6 +48,10 @@ class ModelInstances:
             faces = np.array([ids[min(p.material_index, len(ids) - 1)] for p in template.data.polygons], np.int32)
             attribute = template.data.attributes.new(PART_ATTRIBUTE, "INT", "FACE")
             attribute.data.foreach_set("value", faces)
+            template.data.attributes.new(DEFECT_ATTRIBUTE, "FLOAT", "POINT")  # 0: no defect
+            for slot in template.material_slots:
+                if slot.material is not None:
+                    _add_defect_aov(slot.material)
             self.templates[key] = template
             self.pool[key] = []
         return self.templates[key]
@@ -58,7 +65,44 @@ class ModelInstances:
         if slot == len(objects):
             objects.append(link(self.scene, template.copy()))  # shares the template's mesh and materials
         obj = objects[slot]
+        if obj.data is not template.data:  # last spec's dented copy
+            dented, obj.data = obj.data, template.data
+            bpy.data.meshes.remove(dented)
+        if item.get("defect"):
+            obj.data = _dented(template.data, item["defect"])
         obj.hide_render = False
         obj.pass_index = item["instance_id"]
         set_matrix(obj, np.array(item["matrix_world"]))
         return obj
+
+
+def _add_defect_aov(material: bpy.types.Material) -> None:
+    """The products' defect AOV (what ``ProductBuilder.pass_labels`` reads) from the dent's vertex attribute;
+    it changes no shading."""
+    tree = material.node_tree
+    if not material.use_nodes or tree is None or "synthgen_defect_aov" in tree.nodes:
+        return
+    attribute = tree.nodes.new("ShaderNodeAttribute")
+    attribute.attribute_type = "GEOMETRY"
+    attribute.attribute_name = DEFECT_ATTRIBUTE
+    output = tree.nodes.new("ShaderNodeOutputAOV")
+    output.name = "synthgen_defect_aov"
+    output.aov_name = DEFECT_AOV
+    tree.links.new(attribute.outputs["Fac"], output.inputs["Value"])
+
+
+def _dented(mesh: bpy.types.Mesh, dent: dict[str, Any]) -> bpy.types.Mesh:
+    """A copy of ``mesh`` pushed in round ``dent["a"]`` towards the vertical axis (a smooth cap of depth
+    ``dent["depth"]`` over ``dent["radius"]``); the dented vertices carry the defect attribute."""
+    copy = mesh.copy()
+    co = np.empty(len(copy.vertices) * 3)
+    copy.vertices.foreach_get("co", co)
+    co = co.reshape(-1, 3)
+    distance = np.linalg.norm(co - np.array(dent["a"]), axis=1)
+    falloff = np.clip(1.0 - (distance / dent["radius"]) ** 2, 0.0, 1.0) ** 2
+    inward = -co[:, :2] / np.maximum(np.linalg.norm(co[:, :2], axis=1, keepdims=True), 1e-9)
+    co[:, :2] += inward * (dent["depth"] * falloff)[:, None]
+    copy.vertices.foreach_set("co", co.ravel())
+    copy.attributes[DEFECT_ATTRIBUTE].data.foreach_set("value", (falloff > 0.05).astype(np.float32))
+    copy.update()
+    return copy

@@ -78,7 +78,13 @@ def file_digest(path: Path) -> str:
 
 def model_mesh(record: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """(vertices (n, 3) metres, triangles (m, 3)) of the normalised model, as the workers render it."""
-    probe_model(record)
+    return _mesh_cached(json.dumps(record, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=16)
+def _mesh_cached(record_json: str) -> tuple[np.ndarray, np.ndarray]:
+    record = json.loads(record_json)
+    _probe_cached(record_json)
     with np.load(_cache_path(record).with_suffix(".npz")) as data:
         return data["vertices"], data["triangles"]
 

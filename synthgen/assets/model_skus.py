@@ -11,10 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from synthgen.assets.model_probe import probe_model
+from synthgen.assets.model_probe import model_mesh, probe_model
 from synthgen.assets.user_assets import UserAssets
 
 MODEL_FAMILY = "model"
+MODEL_DEFECTS = ("dent",)  # what an eligible model may carry (the geometry is the user's: no label to tear)
 PART_WORDS = {"cap": ("cap", "lid"), "label": ("label", "sticker")}
 
 
@@ -45,3 +46,19 @@ def draw_model(assets: UserAssets, rng: np.random.Generator) -> int:
     """A model index, by the models' weights."""
     weights = np.array([m.weight for m in assets.models], dtype=float)
     return int(rng.choice(len(weights), p=weights / weights.sum()))
+
+
+def model_dent(sku: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """A dent in the model's side: a point of its surface (a vertex between 20 % and 80 % of its height), a radius
+    and a depth; the worker pushes the surface within the radius towards the model's vertical axis."""
+    vertices, _ = model_mesh(sku["model"])
+    height = float(sku["size"][2])
+    side = vertices[(vertices[:, 2] > 0.2 * height) & (vertices[:, 2] < 0.8 * height)]
+    centre = (side if len(side) else vertices)[int(rng.integers(len(side) if len(side) else len(vertices)))]
+    radius = float(rng.uniform(0.15, 0.3)) * min(sku["size"][0], sku["size"][1])
+    return {
+        "type": "dent",
+        "a": [round(float(v), 6) for v in centre],
+        "radius": round(radius, 6),
+        "depth": round(float(rng.uniform(0.15, 0.35)) * radius, 6),
+    }

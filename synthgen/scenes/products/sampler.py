@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from synthgen.assets.model_skus import MODEL_FAMILY, draw_model, model_sku
+from synthgen.assets.model_skus import MODEL_FAMILY, draw_model, model_dent, model_sku
 from synthgen.assets.user_assets import UserAssets
 from synthgen.scenes.common.camera_math import framing_distance, horizontal_fov
 from synthgen.scenes.common.lighting import sample_lighting
@@ -129,7 +129,11 @@ def _placement(
     sku = cat.sku(sku_id)
     low, high = cat.bounds(sku_id)
     defect = None
-    if rng.uniform() < scene.defects.rate and sku["family"] != MODEL_FAMILY:
+    drawn = rng.uniform() < scene.defects.rate
+    if drawn and sku["family"] == MODEL_FAMILY:
+        if sku["defect_eligible"] and scene.defects.types.get("dent", 0.0) > 0:
+            defect = model_dent(sku, rng)  # a user's model: dents only (synthgen.assets.model_skus)
+    elif drawn:
         mesh = product_mesh(sku)
         defect = sample_defect(rng, sku, mesh, scene.defects.types)
         low, high = local_bounds(deform(mesh, defect, sku))  # a lifted cap or flap may stick out
