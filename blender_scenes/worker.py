@@ -69,7 +69,14 @@ class SceneRenderer:
         builder = self._builder(spec["scene_type"])
         apply_render_settings(self.scene, spec["render"])
         builder.apply(spec)
-        self.user_backgrounds.apply(spec.get("user_backgrounds"), getattr(builder, "ground", None))
+        if spec.get("user_backgrounds"):
+            hand = getattr(builder, "hand_scene", None) or builder  # a products scene's hand, or a hands scene
+            backdrop = getattr(hand, "backdrop", None)
+            self.user_backgrounds.apply(
+                spec["user_backgrounds"], getattr(builder, "ground", None), [backdrop] * bool(backdrop)
+            )
+        else:
+            self.user_backgrounds.apply(None, None)
         label_passes.prepare(self.scene, spec)
         bpy.context.view_layer.update()
         applied = time.perf_counter()

@@ -4,7 +4,8 @@ surface texture on the scene's ground.
 Built into the world once (nodes beside the stage's own) and switched per spec: with no HDRI the world output
 takes the stage's world again, with no backplate camera rays see that same world. A backplate fills the frame
 behind everything (window coordinates); a ground seen in front of it becomes a shadow catcher, so products stand
-on the photo with their shadows. Every file is read only after its sha256 matches the spec's.
+on the photo with their shadows, and a hand's backdrop is hidden (the hand is seen in front of the photo).
+Every file is read only after its sha256 matches the spec's.
 """
 
 from __future__ import annotations
@@ -87,8 +88,10 @@ class UserBackgrounds:
         self.texture_material = _texture_material()
         self.catchers: list[bpy.types.Object] = []
 
-    def apply(self, record: dict[str, Any] | None, ground: bpy.types.Object | None) -> None:
-        """Sets the world and ``ground`` (the builder's floor, if it has one) from ``spec["user_backgrounds"]``."""
+    def apply(self, record: dict[str, Any] | None, ground: bpy.types.Object | None,
+              backdrops: list[bpy.types.Object] = ()) -> None:  # fmt: skip
+        """Sets the world and ``ground`` (the builder's floor, if it has one) from ``spec["user_backgrounds"]``;
+        a backplate hides ``backdrops`` (a hand's backdrop: the builder shows it again for the next spec)."""
         for obj in self.catchers:
             obj.is_shadow_catcher = False
         self.catchers = []
@@ -109,6 +112,8 @@ class UserBackgrounds:
         self.plate_factor.inputs[1].default_value = 1.0 if plate else 0.0
         if plate:
             tree.nodes["user_backplate"].image = _image(plate)
+            for backdrop in backdrops:
+                backdrop.hide_render = True
         if ground is not None and not ground.hide_render:
             if plate:
                 ground.is_shadow_catcher = True  # the photo shows through, with the products' shadows on it
