@@ -80,7 +80,8 @@ class SceneRenderer:
         label_passes.prepare(self.scene, spec)
         bpy.context.view_layer.update()
         applied = time.perf_counter()
-        start_fresh_renders(self.scene, spec["render"].get("persistent_data", False))
+        # The label passes render the same scene again: Cycles keeps its data (BVH, images) for that render.
+        start_fresh_renders(self.scene, spec["render"].get("persistent_data", False) or bool(spec.get("label_passes")))
         passes = render_to_arrays(self.scene, self.scratch)
         # A builder may render inside apply() (an attack's source capture): that is Cycles time too.
         render_s = time.perf_counter() - applied + builder.render_s_in_apply
