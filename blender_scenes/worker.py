@@ -70,7 +70,8 @@ class SceneRenderer:
         apply_render_settings(self.scene, spec["render"])
         builder.apply(spec)
         if spec.get("user_backgrounds"):
-            hand = getattr(builder, "hand_scene", None) or builder  # a products scene's hand, or a hands scene
+            # A hand's backdrop: a products scene's hand (hand_scene), a hands scene's (the attack builder's hands).
+            hand = getattr(builder, "hand_scene", None) or getattr(builder, "hands", None) or builder
             backdrop = getattr(hand, "backdrop", None)
             self.user_backgrounds.apply(
                 spec["user_backgrounds"], getattr(builder, "ground", None), [backdrop] * bool(backdrop)
