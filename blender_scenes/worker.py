@@ -22,6 +22,7 @@ from typing import Any
 import bpy
 
 from blender_scenes.builder import SceneBuilder
+from blender_scenes.common import label_passes
 from blender_scenes.common.render_setup import (
     apply_camera_optics,
     apply_render_settings,
@@ -32,6 +33,7 @@ from blender_scenes.common.render_setup import (
     start_fresh_renders,
 )
 from blender_scenes.common.stage import Stage
+from blender_scenes.common.world_assets import UserBackgrounds
 from blender_scenes.devices import use_device
 from blender_scenes.registry import builder_class
 from synthgen.scenes.common.spec_header import SPEC_SCHEMA_VERSION
@@ -48,6 +50,7 @@ class SceneRenderer:
         configure_engine(self.scene, threads)
         self.device = use_device(self.scene, device_type, gpu_index)
         self.stage = Stage(self.scene)
+        self.user_backgrounds = UserBackgrounds(self.scene)
         self.builders: dict[str, SceneBuilder] = {}
         self.scratch = scratch
 
@@ -69,13 +72,25 @@ class SceneRenderer:
         apply_render_settings(self.scene, spec["render"])
         reset_camera_optics(self.scene)
         builder.apply(spec)
+        if spec.get("user_backgrounds"):
+            # A hand's backdrop: a products scene's hand (hand_scene), a hands scene's (the attack builder's hands).
+            hand = getattr(builder, "hand_scene", None) or getattr(builder, "hands", None) or builder
+            backdrop = getattr(hand, "backdrop", None)
+            self.user_backgrounds.apply(
+                spec["user_backgrounds"], getattr(builder, "ground", None), [backdrop] * bool(backdrop)
+            )
+        else:
+            self.user_backgrounds.apply(None, None)
+        label_passes.prepare(self.scene, spec)
         bpy.context.view_layer.update()
         model = spec.get("camera_model")
         focus = builder.focus_points() if model else None
         measured = apply_camera_optics(self.scene, self.stage.camera, model, focus)
         measured["exposure_ev"] = self.scene.view_settings.exposure
         applied = time.perf_counter()
-        start_fresh_renders(self.scene, spec["render"].get("persistent_data", False))
+        # The label passes render the same scene again: Cycles keeps its data (BVH, images) for that render.
+        keep = spec["render"].get("persistent_data", False) or bool(spec.get("label_passes"))
+        start_fresh_renders(self.scene, keep)
         passes = render_to_arrays(self.scene, self.scratch, model.get("metering") if model else None)
         if "metered_ev" in passes:
             measured["metered_ev"] = float(passes["metered_ev"])
@@ -92,6 +107,10 @@ class SceneRenderer:
         }
         if model:
             result["camera_measured"] = measured
+        if spec.get("label_passes"):
+            labels_started = time.perf_counter()
+            result |= label_passes.render(self.scene, spec, self.scratch)
+            render_s += time.perf_counter() - labels_started
         nir = spec.get("nir")
         if nir and nir.get("enabled"):
             nir_started = time.perf_counter()

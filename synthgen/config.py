@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from synthgen.assets.user_assets import UserAssets
 from synthgen.augment import AugmentConfig
 from synthgen.config_fields import StrictModel
 from synthgen.dataset.image_codec import ImageCodec
@@ -116,6 +117,14 @@ class DatasetSettings(StrictModel):
         return value
 
 
+class LabelPasses(StrictModel):
+    """Extra per-pixel labels, each opt-in (docs/dataset-format.md: ``normals``, ``part_mask``)."""
+
+    normals: bool = Field(False, description="surface normals in the camera frame (RGB image, n * 0.5 + 0.5)")
+    parts: bool = Field(False, description="part segmentation (hand: palm, finger segments, nails, forearm; "
+                        "product: body, label, cap)")  # fmt: skip
+
+
 class JobConfig(StrictModel):
     """Everything a render job needs. Stored in the manifest, so a dataset says how it was made."""
 
@@ -131,6 +140,8 @@ class JobConfig(StrictModel):
     dataset: DatasetSettings = DatasetSettings()
     augment: AugmentConfig = AugmentConfig()
     camera_model: CameraModelSettings = CameraModelSettings()
+    assets: UserAssets = UserAssets()
+    labels: LabelPasses = LabelPasses()
 
     @field_validator("out", mode="before")
     @classmethod
@@ -199,6 +210,11 @@ class JobConfig(StrictModel):
         data = self.model_dump(mode="json")
         for key in ("out", "workers", "preset"):
             data.pop(key)
+        data["assets"].pop("base_dir")  # where the files are does not matter; their sha256 does
+        if not self.assets.declared():  # datasets made before these settings existed keep their fingerprint
+            data.pop("assets")
+        if not any(data["labels"].values()):
+            data.pop("labels")
         for key in (
             "threads", "batch_size", "timeout_s", "retries", "max_renders_per_worker", "device", "workers_per_gpu",
             "persistent_data",
@@ -386,6 +402,8 @@ def load_config(
         data = _read_preset(preset)
         data["preset"] = preset
     data = _deep_merge(data, file_data)
+    if config_file and isinstance(data.get("assets"), dict) and "base_dir" not in data["assets"]:
+        data["assets"] = {**data["assets"], "base_dir": str(Path(config_file).resolve().parent)}
     if preset is not None:
         data["preset"] = preset
     for dotted, value in (overrides or {}).items():

@@ -52,6 +52,7 @@ class Stream(IntEnum):
 
 CYCLES_KEY = 1  # sub-key of a render's (or a source capture's) Cycles seed
 CAMERA_MODEL_KEY = 2  # sub-key of a render's camera and sensor model draws
+USER_BACKGROUND_KEY = 3  # sub-key of a render's draws of the user's backplate, HDRI and surface texture
 AUGMENT_DOMAIN = 0xA06  # last entropy word of augmentation seeds: apart from every SeedSequence above
 _AUGMENT_SEED_BITS = 63  # fits the dataset's int64 ``aug_seed`` column
 

@@ -94,7 +94,11 @@ def test_visible_keypoints_fall_in_the_hand_mask_and_hidden_ones_behind_the_dept
                 pass  # under a worn item (a watch strap over the wrist): hidden by it, closer than the tolerance
             elif inside:
                 hidden += 1
-                assert 0 < depth[line, col] < z - tolerance + 0.002, "a hidden keypoint has a surface in front"
+                # Within a pixel, as for visible ones: the lens distortion resamples the depth (nearest) and the
+                # keypoint (exactly) after visibility was decided on the undistorted render.
+                window = depth[max(line - 1, 0) : line + 2, max(col - 1, 0) : col + 2]
+                nearest = window[window > 0].min(initial=np.inf)
+                assert nearest < z - tolerance + 0.002, "a hidden keypoint has a surface in front"
         if which == "hand_dataset":
             assert visible_count >= 10, "a palm facing the camera shows most of its keypoints"
     if which == "fist_dataset":

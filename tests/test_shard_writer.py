@@ -30,7 +30,7 @@ def _row(index: int) -> dict:
         "bbox": [2.0, 2.0, 6.0, 5.0] if index % 2 == 0 else None,
         "instances": [{"id": 1, "class": "box", "bbox": [2.0, 2.0, 6.0, 5.0], "pixels": 12, "sku_id": None,
                        "visible_fraction": None, "object_pose": None, "box3d": None}],
-        "camera_K": np.eye(3).tolist(), "camera_pose": np.eye(4).tolist(),
+        "camera_K": np.eye(3).tolist(), "camera_pose": np.eye(4).tolist(), "normals": None, "part_mask": None,
         "identity_id": None, "handedness": None, "pose_family": None, "keypoints_2d": None, "keypoints_3d": None,
         "keypoints_visible": None, "palm_roi": None, "nir": None,
         "product_class": None, "sku_id": None, "defects": None, "defect_mask": None,

@@ -156,6 +156,8 @@ def render_to_arrays(
             arrays[aov.name] = passes[aov.name][..., 0].astype(np.float32)
     if ev is not None:
         arrays["metered_ev"] = np.float32(ev)
+    if "Normal" in passes:  # opt-in (blender_scenes.common.label_passes)
+        arrays["Normal"] = passes["Normal"].astype(np.float32)
     return arrays
 
 

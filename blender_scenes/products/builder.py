@@ -18,6 +18,7 @@ import bpy
 import numpy as np
 
 from blender_scenes.builder import SceneBuilder
+from blender_scenes.common.model_instances import ModelInstances
 from blender_scenes.common.stage import Stage, ground_quad, link, set_matrix
 from blender_scenes.common.surface_materials import SURFACE_FAMILIES, apply_surface, build_surface_material
 from blender_scenes.products.grasp_check import settle_grasp
@@ -166,6 +167,7 @@ class ProductBuilder(SceneBuilder):
         self.meshes: OrderedDict[str, tuple[Any, np.ndarray]] = OrderedDict()
         self.hand_scene: Any = None  # built on the first hand-held spec (loads the MakeHuman hand)
         self.held = False  # the current spec puts the product in a hand
+        self.models = ModelInstances(scene)  # the user's product models (synthgen.assets.model_skus)
 
     def _grow(self, count: int) -> None:
         """Product slots up to ``count``: objects whose materials sit on the object (not the mesh), so facings of
@@ -191,7 +193,7 @@ class ProductBuilder(SceneBuilder):
         self.ground.hide_render = not visible
         if not visible:
             self.store.hide()
-        for obj in [*self.fixtures.values(), *self.products]:
+        for obj in [*self.fixtures.values(), *self.products, *self.models.visible()]:
             obj.hide_render = obj.hide_render or not visible
         if self.hand_scene is not None and not visible:
             self.hand_scene.set_visible(False)
@@ -216,8 +218,9 @@ class ProductBuilder(SceneBuilder):
         self._grow(len(products))
         for slot, obj in enumerate(self.products):
             obj.hide_render = slot >= len(products)
+        self.models.begin()
         for obj, item in zip(self.products, products, strict=False):
-            self._apply_product(obj, item, spec["skus"][str(item["sku_id"])])
+            self._show_product(obj, item, spec["skus"][str(item["sku_id"])])
         self._release_shared()
         self.stage.apply_lighting(spec["lighting"])
         self.store.apply(spec["lighting"].get("store"), spec.get("shelf"))
@@ -240,17 +243,16 @@ class ProductBuilder(SceneBuilder):
         sku = spec["skus"][str(item["sku_id"])]
         for slot, obj in enumerate(self.products):
             obj.hide_render = slot > 0
-        self._apply_product(self.products[0], item, sku)
+        self.models.begin()
+        held = self._show_product(self.products[0], item, sku)
         matrix = self._grip_matrix(item, spec["grip"])
-        set_matrix(self.products[0], matrix)
+        set_matrix(held, matrix)
         if "clearance_m" in spec["grip"]:  # the fitted grasp settled on this identity's skin (grasp_check)
             touching = [d for d, gap in spec["grip"]["clearance_m"].items() if gap < 0.001]
             _, normal = self.hand_scene.active.palm_center_and_normal()
             rests = spec["grip"]["type"] in ("power", "support")
-            settle_grasp(
-                self.hand_scene.active, self.products[0], spec["hand"]["pose"]["joints"], touching, normal, rests
-            )
-            matrix = np.array(self.products[0].matrix_world)
+            settle_grasp(self.hand_scene.active, held, spec["hand"]["pose"]["joints"], touching, normal, rests)
+            matrix = np.array(held.matrix_world)
         self._frame_hand_and_product(spec, matrix, item)
 
     def _frame_hand_and_product(self, spec: dict[str, Any], matrix: np.ndarray, item: dict[str, Any]) -> None:
@@ -375,6 +377,14 @@ class ProductBuilder(SceneBuilder):
         self.meshes.move_to_end(key)
         return self.meshes[key]
 
+    def _show_product(self, obj: bpy.types.Object, item: dict[str, Any], sku: dict[str, Any]) -> bpy.types.Object:
+        """A procedural SKU in its pool slot ``obj``, or a user's model (the slot then stays hidden)."""
+        if sku["family"] == "model":
+            obj.hide_render = True
+            return self.models.place(sku, item)
+        self._apply_product(obj, item, sku)
+        return obj
+
     @staticmethod
     def _write_mesh(mesh: bpy.types.Mesh, verts: np.ndarray, mesh_data: Any, uvs: np.ndarray) -> None:
         mesh.clear_geometry()
@@ -474,7 +484,7 @@ class ProductBuilder(SceneBuilder):
         world_to_cam = np.linalg.inv(pose)
         depsgraph = bpy.context.evaluated_depsgraph_get()
         instances = []
-        for obj in self.products:
+        for obj in [*self.products, *self.models.visible()]:
             if obj.hide_render:
                 continue
             matrix = np.array(obj.matrix_world)

@@ -81,6 +81,9 @@ BASE_COLUMNS: tuple[Column, ...] = (
     ),
     Column("camera_K", pa.list_(pa.list_(pa.float32(), 3), 3), fixed_list(fixed_list(value("float32"), 3), 3)),
     Column("camera_pose", pa.list_(pa.list_(pa.float32(), 4), 4), fixed_list(fixed_list(value("float32"), 4), 4)),
+    # Opt-in label passes (config ``labels``), clean renders only: docs/dataset-format.md#label-passes.
+    image_column("normals"),
+    image_column("part_mask"),
 )
 
 REPRODUCTION_COLUMNS: tuple[Column, ...] = (

@@ -35,6 +35,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from synthgen.assets.model_probe import model_mesh
 from synthgen.export.output import (
     ExportSummary,
     ProgressCallback,
@@ -61,9 +62,12 @@ def obj_id(sku_id: int) -> int:
 # -- models ------------------------------------------------------------------------------------------------------
 def model_arrays(sku: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(vertices (n, 3) in mm in BOP's model frame, triangles (m, 3), box centre (3,) in synthgen metres)."""
-    mesh = product_mesh(sku)
-    vertices = mesh.array()
-    triangles = np.array([(face[0], face[i], face[i + 1]) for face in mesh.faces for i in range(1, len(face) - 1)])
+    if sku["family"] == "model":  # a user's model: the mesh Blender's importer made of it (synthgen.assets)
+        vertices, triangles = model_mesh(sku["model"])
+    else:
+        mesh = product_mesh(sku)
+        vertices = mesh.array()
+        triangles = np.array([(f[0], f[i], f[i + 1]) for f in mesh.faces for i in range(1, len(f) - 1)])
     centre = (vertices.min(axis=0) + vertices.max(axis=0)) / 2
     return (vertices - centre) * 1000.0, triangles, centre
 

@@ -86,9 +86,11 @@ def vocabulary(
         if product_labels == "sku":
             if "skus" not in scene:
                 raise UsageError("product_labels: 'sku' needs the dataset's config (scene.skus) to number the SKUs")
-            products: tuple[str, ...] = tuple(sku_class(i) for i in range(int(scene["skus"])))
-        else:
-            products = PRODUCT_FAMILIES
+            models = len((config or {}).get("assets", {}).get("models", []))  # the user's, after the catalogue
+            products: tuple[str, ...] = tuple(sku_class(i) for i in range(int(scene["skus"]) + models))
+        else:  # the procedural families, then the user's model classes (synthgen.assets)
+            own = [m["class_name"] for m in (config or {}).get("assets", {}).get("models", [])]
+            products = PRODUCT_FAMILIES + tuple(dict.fromkeys(c for c in own if c not in PRODUCT_FAMILIES))
         hands = ("hand",) if holds_hands else ()
         return Vocabulary(
             scene_type, hands + products, ("hand",) * len(hands) + ("product",) * len(products), product_labels

@@ -47,6 +47,8 @@ class CleanSample:
     products: dict[int, dict[str, Any]] | None = None  # products: per-instance pose, box and silhouette size
     lens_distortion: list[float] | None = None  # OpenCV k1, k2, p1, p2, k3 when the camera model distorted it
     camera_measured: dict[str, Any] | None = None  # the worker's metered_ev, exposure_ev, focus_distance_m
+    normals: np.ndarray | None = None  # opt-in: camera-frame normals, RGB = (n + 1) / 2 * 255 (clean render only)
+    part_mask: np.ndarray | None = None  # opt-in: part ids (synthgen.scenes.common.parts; clean render only)
 
 
 def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
@@ -74,6 +76,8 @@ def clean_sample(result: RenderResult) -> CleanSample:
         camera_pose=pose,
         attack_source_sha256=output.get("attack_source_sha256"),
         camera_measured=output.get("camera_measured"),
+        normals=output.get("normals"),
+        part_mask=output.get("part_index"),
     )
     for kind in scene_kinds().values():  # every kind's labels: a products scene may hold a hand
         kind.read_labels(result.spec, output, sample)
@@ -94,7 +98,7 @@ def _augment(augmenter: Augmenter, sample: CleanSample, seed: int) -> tuple[Clea
     )  # fmt: skip
     variant = replace(
         sample, image=augmented.image, mask=augmented.mask, depth_mm=augmented.depth, nir=augmented.nir,
-        defect_mask=augmented.defect_mask,
+        defect_mask=augmented.defect_mask, normals=None, part_mask=None,
     )  # fmt: skip
     if augmented.keypoints is not None:
         variant.keypoints_2d = augmented.keypoints.astype(np.float64) + 0.5
@@ -155,6 +159,8 @@ def _row(
         **camera_model_row_values(spec, sample.lens_distortion, sample.camera_measured or {}),
         "camera_K": sample.camera_K.tolist(),
         "camera_pose": sample.camera_pose.tolist(),
+        "normals": None if sample.normals is None else image_cell(sample.normals, codec),
+        "part_mask": None if sample.part_mask is None else image_cell(sample.part_mask, codec),
         "aug_seed": aug_seed,
         "aug_params": json.dumps(aug_params) if aug_params is not None else None,
         "spec": spec_json,

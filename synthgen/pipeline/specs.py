@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthgen.assets.backgrounds import sample_user_backgrounds
 from synthgen.config import JobConfig, part_configs
 from synthgen.scenes.common.camera_model import sample_camera_model
 from synthgen.scenes.common.spec_header import spec_header
 from synthgen.scenes.mix import MixScene, part_of
 from synthgen.scenes.registry import scene_kind
-from synthgen.seeding import CAMERA_MODEL_KEY, CYCLES_KEY, Stream, derive_int_seed, derive_rng
+from synthgen.seeding import CAMERA_MODEL_KEY, CYCLES_KEY, USER_BACKGROUND_KEY, Stream, derive_int_seed, derive_rng
 
 
 def sample_spec(config: JobConfig, render_index: int) -> dict[str, Any]:
@@ -30,7 +31,13 @@ def sample_spec(config: JobConfig, render_index: int) -> dict[str, Any]:
     else:
         spec = spec_header(config, render_index, cycles_seed)
         spec |= scene_kind(config.scene.type).sample(config, render_index, rng)
-    if job.camera_model.enabled:  # absent: the ideal camera (specs written before it render as they did)
+    # Opt-in settings join the spec only when set, so specs of earlier jobs stay as they were.
+    if job.camera_model.enabled:  # absent: the ideal camera
         camera_rng = derive_rng(config.seed, Stream.SCENE, render_index, CAMERA_MODEL_KEY)
         spec["camera_model"] = sample_camera_model(job.camera_model, camera_rng, job.scene.type)
+    if job.assets.backplates or job.assets.hdris or job.assets.textures:
+        own = derive_rng(config.seed, Stream.SCENE, render_index, USER_BACKGROUND_KEY)
+        spec["user_backgrounds"] = sample_user_backgrounds(job.assets, own)
+    if job.labels.normals or job.labels.parts:
+        spec["label_passes"] = {"normals": job.labels.normals, "parts": job.labels.parts}
     return spec

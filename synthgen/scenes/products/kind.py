@@ -29,7 +29,9 @@ class ProductsKind:
     def sample(self, config: JobConfig, render_index: int, rng: np.random.Generator) -> dict[str, Any]:
         assert isinstance(config.scene, ProductsScene)
         splits = dict(config.dataset.splits)
-        return sample_products_spec(config.seed, config.scene, splits, config.resolution, rng, config.render.spp)
+        return sample_products_spec(
+            config.seed, config.scene, splits, config.resolution, rng, config.render.spp, config.assets
+        )
 
     def instance_classes(self, spec: dict[str, Any]) -> dict[int, str]:
         classes = {p["instance_id"]: spec["skus"][str(p["sku_id"])]["product_class"] for p in spec["products"]}

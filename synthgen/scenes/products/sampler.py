@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from synthgen.assets.model_skus import MODEL_FAMILY, draw_model, model_dent, model_sku
+from synthgen.assets.user_assets import UserAssets
 from synthgen.scenes.common.camera_math import framing_distance, horizontal_fov
 from synthgen.scenes.common.lighting import sample_lighting
 from synthgen.scenes.common.sampling import linear_colour, uniform
@@ -60,22 +62,46 @@ class _Catalogue:
 
     MAX_TRIES = 1000
 
-    def __init__(self, job_seed: int, scene: ProductsScene, ratios: dict[str, float], rng: np.random.Generator):
+    def __init__(
+        self,
+        job_seed: int,
+        scene: ProductsScene,
+        ratios: dict[str, float],
+        rng: np.random.Generator,
+        assets: UserAssets | None = None,
+    ) -> None:
         self.seed, self.families = job_seed, tuple(sorted(scene.families.items()))
         self.ratios = tuple(ratios.items())
         self.skus = scene.skus
+        # The user's models (synthgen.assets.model_skus) follow the procedural catalogue's ids.
+        self.assets = assets if assets is not None and assets.models else None
         self.primary = int(rng.integers(scene.skus))
+        if self.assets is not None and rng.uniform() < self.assets.model_share:
+            self.primary = self.skus + draw_model(self.assets, rng)
         self.split = sku_split(job_seed, self.primary, self.ratios)
 
     def sku(self, sku_id: int) -> dict[str, Any]:
+        if sku_id >= self.skus:
+            assert self.assets is not None
+            return model_sku(self.assets, sku_id - self.skus, sku_id)
         return _sku(self.seed, sku_id, self.families)
 
     def bounds(self, sku_id: int) -> tuple[list, list]:
+        if sku_id >= self.skus:
+            low, high = self.sku(sku_id)["bounds_local"]
+            return low, high
         return _sku_bounds(self.seed, sku_id, self.families)
 
     def draw(self, rng: np.random.Generator) -> int:
         """Rejection sampling (no list of the catalogue, which may hold millions of SKUs); a split too rare to
-        hit falls back to the primary itself."""
+        hit falls back to the primary itself. A share of the draws (``assets.model_share``) are user models."""
+        if self.assets is not None and rng.uniform() < self.assets.model_share:
+            for _ in range(len(self.assets.models) * 20):
+                sku_id = self.skus + draw_model(self.assets, rng)
+                if sku_split(self.seed, sku_id, self.ratios) == self.split:
+                    return sku_id
+            if self.assets.model_share >= 1.0:
+                return self.primary
         for _ in range(self.MAX_TRIES):
             sku_id = int(rng.integers(self.skus))
             if sku_split(self.seed, sku_id, self.ratios) == self.split:
@@ -111,7 +137,11 @@ def _placement(
     sku = cat.sku(sku_id)
     low, high = cat.bounds(sku_id)
     defect = None
-    if rng.uniform() < scene.defects.rate:
+    drawn = rng.uniform() < scene.defects.rate
+    if drawn and sku["family"] == MODEL_FAMILY:
+        if sku["defect_eligible"] and scene.defects.types.get("dent", 0.0) > 0:
+            defect = model_dent(sku, rng)  # a user's model: dents only (synthgen.assets.model_skus)
+    elif drawn:
         mesh = _sku_mesh(cat.seed, sku_id, cat.families)
         defect = sample_defect(rng, sku, mesh, scene.defects.types)
         low, high = local_bounds(deform(mesh, defect, sku))  # a lifted cap or flap may stick out
@@ -251,6 +281,9 @@ def _hand_held(job_seed: int, scene: ProductsScene, cat: _Catalogue, rng: np.ran
     placement = _placement(cat, cat.primary, "upright", 0.0, (0.0, 0.0), 0.0, rng, scene)
     placement["instance_id"] = 2  # the hand is instance 1
     grip = {"along": uniform(rng, (0.3, 0.5)), "diameter_m": grip_diameter(sku)}  # what the hand closes round
+    if sku["family"] == MODEL_FAMILY:  # a user's model: a power grasp of its diameter, no contact fitting
+        spec |= {"kind": "hand_with_product", "products": [placement], "grip": grip | {"type": "power"}}
+        return spec
     # The digits closed on the product's surface, and where it sits in the hand (synthgen.scenes.products.grasp).
     fitted = fit_grasp(sku, rng, grip["along"])
     spec["hand"]["pose"]["joints"] = fitted["joints"]
@@ -272,11 +305,12 @@ def sample_products_spec(
     resolution: tuple[int, int],
     rng: np.random.Generator,
     spp: int = 32,
+    assets: UserAssets | None = None,
 ) -> dict[str, Any]:
     names = sorted(scene.layouts)
     weights = np.array([scene.layouts[n] for n in names], dtype=float)
     layout = names[int(rng.choice(len(names), p=weights / weights.sum()))]
-    cat = _Catalogue(job_seed, scene, ratios, rng)
+    cat = _Catalogue(job_seed, scene, ratios, rng, assets)
     if layout == "hand":
         held = _hand_held(job_seed, scene, cat, rng, spp)
         return held | {
