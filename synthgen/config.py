@@ -123,6 +123,7 @@ class LabelPasses(StrictModel):
     normals: bool = Field(False, description="surface normals in the camera frame (RGB image, n * 0.5 + 0.5)")
     parts: bool = Field(False, description="part segmentation (hand: palm, finger segments, nails, forearm; "
                         "product: body, label, cap)")  # fmt: skip
+    palm_lines: bool = Field(False, description="hands: the palm's ground-truth crease and vein maps in image space")
 
 
 class JobConfig(StrictModel):

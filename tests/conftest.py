@@ -121,6 +121,7 @@ scene:
   samples_per_identity: 3
   attacks: {live_share: 1.0}
 dataset: {renders_per_shard: 12}
+labels: {palm_lines: true}  # the ground-truth crease and vein maps (tests/test_palm_identity.py)
 """
 
 

@@ -23,6 +23,9 @@ from blender_scenes.common.render_setup import apply_cycles_settings, render_to_
 from synthgen.scenes.common.parts import PART_IDS, finger_segment_part, nail_part
 
 PART_AOV = "synthgen_part"
+# Written by the skin material (blender_scenes.hands.skin_material): its palm maps' crease darkening and vein
+# absorption, times the palm weight, at the surface a pixel sees.
+CREASE_AOV, VEIN_AOV = "synthgen_palm_crease", "synthgen_palm_vein"
 PART_ATTRIBUTE = "synthgen_part"
 _AOV_NODE = "synthgen_part_aov"
 LABEL_BAND_FAMILIES = ("bottle", "jar", "can")
@@ -32,11 +35,12 @@ def prepare(scene: bpy.types.Scene, spec: dict[str, Any]) -> None:
     """Turns the passes on or off for this spec; with parts on, every visible mesh carries its part ids."""
     wanted = spec.get("label_passes") or {}
     view_layer = scene.view_layers[0]
+    if wanted.get("palm_lines"):
+        for name in (CREASE_AOV, VEIN_AOV):
+            _ensure_aov(view_layer, name)
     if not wanted.get("parts"):
         return
-    if PART_AOV not in [a.name for a in view_layer.aovs]:
-        aov = view_layer.aovs.add()
-        aov.name, aov.type = PART_AOV, "VALUE"
+    _ensure_aov(view_layer, PART_AOV)
     for material in bpy.data.materials:
         _add_part_aov(material)
     by_instance = {item["instance_id"]: item for item in spec.get("products", [])}
@@ -48,6 +52,12 @@ def prepare(scene: bpy.types.Scene, spec: dict[str, Any]) -> None:
         elif obj.name.startswith("sku_") and obj.pass_index in by_instance:
             item = by_instance[obj.pass_index]
             _product_parts(obj, spec["skus"][str(item["sku_id"])])
+
+
+def _ensure_aov(view_layer: bpy.types.ViewLayer, name: str) -> None:
+    if name not in [a.name for a in view_layer.aovs]:
+        aov = view_layer.aovs.add()
+        aov.name, aov.type = name, "VALUE"
 
 
 def _add_part_aov(material: bpy.types.Material) -> None:
@@ -131,14 +141,15 @@ def _product_parts(obj: bpy.types.Object, sku: dict[str, Any]) -> None:
 
 
 def render(scene: bpy.types.Scene, spec: dict[str, Any], scratch: Path) -> dict[str, np.ndarray]:
-    """The label arrays of the applied spec: ``normals`` (H, W, 3 uint8) and ``part_index`` (H, W uint8).
+    """The label arrays of the applied spec: ``normals`` (H, W, 3 uint8), ``part_index`` (H, W uint8) and the
+    palm maps ``palm_crease`` / ``palm_vein`` (H, W uint8: 255 x the map's value on the hand, 0 elsewhere).
 
     Read from a render of one sample per pixel with the spec's Cycles seed, whose camera rays are the first
     sample of the image's render, from which Cycles takes the object index: every label pixel is then the
     surface that the ``mask`` pixel names (a pixel averaged over many samples would mix a boundary's ids).
     """
     wanted = spec.get("label_passes") or {}
-    if not (wanted.get("normals") or wanted.get("parts")):
+    if not (wanted.get("normals") or wanted.get("parts") or wanted.get("palm_lines")):
         return {}
     view_layer = scene.view_layers[0]
     view_layer.use_pass_normal = True
@@ -164,5 +175,12 @@ def render(scene: bpy.types.Scene, spec: dict[str, Any], scratch: Path) -> dict[
         parts = np.rint(values).clip(0, 255).astype(np.uint8)
         parts[passes["object_index"] == 0] = 0  # labels belong to instances only
         out["part_index"] = parts
+    if wanted.get("palm_lines"):
+        on_subject = passes["object_index"] == 1  # the live hand (an attack's instrument has no palm maps)
+        for key, name in (("palm_crease", CREASE_AOV), ("palm_vein", VEIN_AOV)):
+            values = passes.get(name, np.zeros(passes["object_index"].shape, np.float32))
+            encoded = np.rint(np.clip(values, 0.0, 1.0) * 255.0).astype(np.uint8)
+            encoded[~on_subject] = 0
+            out[key] = encoded
     out["label_object_index"] = passes["object_index"].astype(np.uint8)  # for the tests: same rays as the mask
     return out

@@ -13,6 +13,7 @@ from typing import Any
 
 import bpy
 
+from blender_scenes.common.label_passes import CREASE_AOV, VEIN_AOV
 from blender_scenes.common.node_helpers import (
     attribute,
     math_node,
@@ -62,6 +63,12 @@ def build_skin_material(palm_image: bpy.types.Image) -> bpy.types.Material:
     crease_height = math_node(tree, "MULTIPLY", channels.outputs["Green"], palm_weight)
     vein = math_node(tree, "MULTIPLY", channels.outputs["Blue"], palm_weight)
     marks = math_node(tree, "MULTIPLY", marks_alpha, 1.0)
+    # The ground-truth palm maps for the opt-in label pass (blender_scenes.common.label_passes): AOV outputs
+    # change no shading, and write nothing unless the view layer has AOVs of these names.
+    for aov_name, value in ((CREASE_AOV, crease_dark), (VEIN_AOV, vein)):
+        output = tree.nodes.new("ShaderNodeOutputAOV")
+        output.aov_name = aov_name
+        tree.links.new(value, output.inputs["Value"])
 
     # Skin texture sticks to the skin (rest coordinates in mm, offset per identity): creases at the finger joints,
     # wrinkles over the knuckles, pores, blotchy palms, redder finger tips (blender_scenes.hands.skin_detail).

@@ -84,6 +84,8 @@ BASE_COLUMNS: tuple[Column, ...] = (
     # Opt-in label passes (config ``labels``), clean renders only: docs/dataset-format.md#label-passes.
     image_column("normals"),
     image_column("part_mask"),
+    image_column("palm_crease_map"),
+    image_column("palm_vein_map"),
 )
 
 REPRODUCTION_COLUMNS: tuple[Column, ...] = (

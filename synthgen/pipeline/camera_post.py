@@ -2,11 +2,12 @@
 way, then the RGB and NIR sensors. Runs before augmentation, so augmented variants start from the camera's image.
 
 Order as in a camera: the lens (distortion) forms the image, the sensor adds its noise, the ISP white-balances.
-Labels: masks, depth and the defect mask go through the same inverse map as the image (nearest neighbour);
-keypoints through its exact inverse (the forward distortion); boxes and instance records are computed from the
-distorted mask afterwards. ``camera_K`` becomes the distorted camera's (the worker rendered a wider view, so that
-with the zoom the lens needs to fill the frame it has the sampled focal length again) and the coefficients are
-stored in the row: ``cv2.projectPoints(keypoints_3d, 0, 0, camera_K, lens_distortion)`` gives ``keypoints_2d``.
+Labels: masks, depth, the defect mask and the opt-in label passes go through the same inverse map as the image
+(nearest neighbour); keypoints through its exact inverse (the forward distortion); boxes and instance records
+are computed from the distorted mask afterwards. ``camera_K`` becomes the distorted camera's (the worker rendered
+a wider view, so that with the zoom the lens needs to fill the frame it has the sampled focal length again) and
+the coefficients are stored in the row: ``cv2.projectPoints(keypoints_3d, 0, 0, camera_K, lens_distortion)``
+gives ``keypoints_2d``.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def apply_camera_model(spec: dict[str, Any], sample: CleanSample) -> None:
         sample.depth_mm = remap.labels(sample.depth_mm)
         if sample.nir is not None:
             sample.nir = remap.image(sample.nir)
-        if sample.defect_mask is not None:
-            sample.defect_mask = remap.labels(sample.defect_mask)
+        for name in ("defect_mask", "normals", "part_mask", "palm_crease", "palm_vein"):  # opt-in labels
+            if getattr(sample, name) is not None:
+                setattr(sample, name, remap.labels(getattr(sample, name)))
         if sample.keypoints_2d is not None:
             sample.keypoints_2d = remap.points(sample.keypoints_2d)
             height, width = sample.mask.shape

@@ -49,6 +49,8 @@ class CleanSample:
     camera_measured: dict[str, Any] | None = None  # the worker's metered_ev, exposure_ev, focus_distance_m
     normals: np.ndarray | None = None  # opt-in: camera-frame normals, RGB = (n + 1) / 2 * 255 (clean render only)
     part_mask: np.ndarray | None = None  # opt-in: part ids (synthgen.scenes.common.parts; clean render only)
+    palm_crease: np.ndarray | None = None  # opt-in: the palm's crease map in image space (clean render only)
+    palm_vein: np.ndarray | None = None  # opt-in: the palm's vein map in image space (clean render only)
 
 
 def instance_classes(spec: dict[str, Any]) -> dict[int, str]:
@@ -78,6 +80,8 @@ def clean_sample(result: RenderResult) -> CleanSample:
         camera_measured=output.get("camera_measured"),
         normals=output.get("normals"),
         part_mask=output.get("part_index"),
+        palm_crease=output.get("palm_crease"),
+        palm_vein=output.get("palm_vein"),
     )
     for kind in scene_kinds().values():  # every kind's labels: a products scene may hold a hand
         kind.read_labels(result.spec, output, sample)
@@ -99,6 +103,7 @@ def _augment(augmenter: Augmenter, sample: CleanSample, seed: int) -> tuple[Clea
     variant = replace(
         sample, image=augmented.image, mask=augmented.mask, depth_mm=augmented.depth, nir=augmented.nir,
         defect_mask=augmented.defect_mask, normals=None, part_mask=None,
+        palm_crease=None, palm_vein=None,
     )  # fmt: skip
     if augmented.keypoints is not None:
         variant.keypoints_2d = augmented.keypoints.astype(np.float64) + 0.5
@@ -161,6 +166,8 @@ def _row(
         "camera_pose": sample.camera_pose.tolist(),
         "normals": None if sample.normals is None else image_cell(sample.normals, codec),
         "part_mask": None if sample.part_mask is None else image_cell(sample.part_mask, codec),
+        "palm_crease_map": None if sample.palm_crease is None else image_cell(sample.palm_crease, codec),
+        "palm_vein_map": None if sample.palm_vein is None else image_cell(sample.palm_vein, codec),
         "aug_seed": aug_seed,
         "aug_params": json.dumps(aug_params) if aug_params is not None else None,
         "spec": spec_json,

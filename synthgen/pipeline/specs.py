@@ -38,6 +38,8 @@ def sample_spec(config: JobConfig, render_index: int) -> dict[str, Any]:
     if job.assets.backplates or job.assets.hdris or job.assets.textures:
         own = derive_rng(config.seed, Stream.SCENE, render_index, USER_BACKGROUND_KEY)
         spec["user_backgrounds"] = sample_user_backgrounds(job.assets, own)
-    if job.labels.normals or job.labels.parts:
+    if job.labels.normals or job.labels.parts or job.labels.palm_lines:
         spec["label_passes"] = {"normals": job.labels.normals, "parts": job.labels.parts}
+        if job.labels.palm_lines:  # only then, so label specs of earlier jobs stay as they were
+            spec["label_passes"]["palm_lines"] = True
     return spec
