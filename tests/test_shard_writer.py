@@ -21,7 +21,8 @@ def _row(index: int) -> dict:
     mask = np.zeros((8, 8), np.uint8)
     mask[2:5, 2:6] = 1
     depth = np.full((8, 8), 1500, np.uint16)
-    return {
+    # Every column a kind or option adds is null here; the values below are the ones the test round-trips.
+    return dict.fromkeys(column_names()) | {
         "sample_id": f"s0-r{index:08d}-a000", "render_id": f"s0-r{index:08d}", "render_index": index,
         "aug_index": 0, "split": "train", "kind": "object", "is_live": True, "attack_type": None, "attack_params": None,
         "width": 8, "height": 8,
@@ -31,6 +32,7 @@ def _row(index: int) -> dict:
         "instances": [{"id": 1, "class": "box", "bbox": [2.0, 2.0, 6.0, 5.0], "pixels": 12, "sku_id": None,
                        "visible_fraction": None, "object_pose": None, "box3d": None}],
         "camera_K": np.eye(3).tolist(), "camera_pose": np.eye(4).tolist(), "normals": None, "part_mask": None,
+        "palm_crease_map": None, "palm_vein_map": None,
         "identity_id": None, "handedness": None, "pose_family": None, "keypoints_2d": None, "keypoints_3d": None,
         "keypoints_visible": None, "palm_roi": None, "nir": None,
         "product_class": None, "sku_id": None, "defects": None, "defect_mask": None,
