@@ -28,9 +28,9 @@ from pydantic import Field, field_validator
 
 from synthgen.config_fields import FloatRange, StrictModel, check_range, check_weights
 from synthgen.scenes.common.color import kelvin_to_rgb
-from synthgen.scenes.common.sampling import linear_colour, uniform, weighted_choice
+from synthgen.scenes.common.sampling import uniform, weighted_choice
 from synthgen.scenes.common.surfaces import sample_surface
-from synthgen.scenes.tabletop.sampler import SHAPE_SIZES
+from synthgen.scenes.tabletop.sampler import sample_shape
 
 ENVIRONMENTS = ("plain", "office", "shop", "kitchen", "outdoor")
 OCCLUDER_INSTANCE_ID = 2
@@ -165,26 +165,9 @@ def _room_lights(rng: np.random.Generator, setting: str, brightness: float) -> t
 
 
 def _distractor(rng: np.random.Generator) -> dict[str, Any]:
-    """A tabletop shape with a printed label (the tabletop scene's own objects)."""
+    """A tabletop shape with a printed label (the tabletop scene's own objects, in livelier colours)."""
     shape = ("box", "cylinder", "bottle")[int(rng.integers(3))]
-    width_range, height_range = SHAPE_SIZES[shape]
-    width = uniform(rng, width_range)
-    depth = uniform(rng, (0.35 * width, width)) if shape == "box" else width
-    return {
-        "shape": shape,
-        "size": [width, depth, uniform(rng, height_range)],
-        "yaw_deg": uniform(rng, (0.0, 360.0)),
-        "material": {
-            "base_color": linear_colour(rng, (0.2, 0.9), (0.2, 0.9)),
-            "label_color": linear_colour(rng, (0.0, 0.7), (0.5, 1.0)),
-            "label_center": uniform(rng, (0.35, 0.6)),
-            "label_height": uniform(rng, (0.2, 0.5)),
-            "stripe_scale": uniform(rng, (4.0, 30.0)),
-            "roughness": uniform(rng, (0.15, 0.7)),
-            "metallic": 1.0 if shape == "cylinder" and rng.uniform() < 0.5 else 0.0,
-            "coat": uniform(rng, (0.0, 0.6)),
-        },
-    }
+    return sample_shape(rng, shape, base_chroma=((0.2, 0.9), (0.2, 0.9)), label_chroma=((0.0, 0.7), (0.5, 1.0)))
 
 
 def sample_environment(

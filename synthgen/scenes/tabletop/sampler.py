@@ -23,19 +23,25 @@ PLACEMENT_RADIUS_M = 0.22
 GAP_M = 0.01
 
 
-def _sample_object(rng: np.random.Generator, shape: str, instance_id: int) -> dict[str, Any]:
+def sample_shape(
+    rng: np.random.Generator,
+    shape: str,
+    base_chroma: tuple[tuple[float, float], tuple[float, float]] = ((0.3, 0.9), (0.3, 0.9)),
+    label_chroma: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.6), (0.6, 1.0)),
+) -> dict[str, Any]:
+    """A tabletop shape with a printed label: ``shape``, ``size`` and ``material`` (the ``linear_colour`` ranges of
+    its body and label colours as given). The hand scenes' distractors are these objects too."""
     width_range, height_range = SHAPE_SIZES[shape]
     width = uniform(rng, width_range)
     depth = uniform(rng, (0.35 * width, 1.0 * width)) if shape == "box" else width
     height = uniform(rng, height_range)
     return {
-        "instance_id": instance_id,
         "shape": shape,
         "size": [width, depth, height],
         "yaw_deg": uniform(rng, (0.0, 360.0)),
         "material": {
-            "base_color": linear_colour(rng, (0.3, 0.9), (0.3, 0.9)),
-            "label_color": linear_colour(rng, (0.0, 0.6), (0.6, 1.0)),
+            "base_color": linear_colour(rng, *base_chroma),
+            "label_color": linear_colour(rng, *label_chroma),
             "label_center": uniform(rng, (0.35, 0.6)),
             "label_height": uniform(rng, (0.2, 0.5)),
             "stripe_scale": uniform(rng, (4.0, 30.0)),
@@ -68,7 +74,7 @@ def _place_objects(rng: np.random.Generator, objects: list[dict[str, Any]]) -> l
 def sample_tabletop_spec(scene: TabletopScene, resolution: tuple[int, int], rng: np.random.Generator) -> dict[str, Any]:
     count = int(rng.integers(scene.objects[0], scene.objects[1] + 1))
     shapes = [scene.shapes[int(rng.integers(len(scene.shapes)))] for _ in range(count)]
-    objects = _place_objects(rng, [_sample_object(rng, shape, i + 1) for i, shape in enumerate(shapes)])
+    objects = _place_objects(rng, [{"instance_id": i + 1} | sample_shape(rng, shape) for i, shape in enumerate(shapes)])
 
     # Aim at the middle of the group and back off until its bounding sphere fills the requested share of the
     # narrower field of view.
