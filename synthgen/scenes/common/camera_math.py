@@ -80,6 +80,14 @@ def horizontal_fov(focal_mm: float, sensor_mm: float) -> float:
     return 2.0 * math.atan(sensor_mm / (2.0 * focal_mm))
 
 
+def direction_from_angles(azimuth: float, elevation: float) -> np.ndarray:
+    """The unit vector at ``azimuth`` round +Z from +X and ``elevation`` above the XY plane (radians): where a
+    camera or light stands from its target, times its distance."""
+    return np.array(
+        [math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth), math.sin(elevation)]
+    )
+
+
 def framing_distance(radius: float, fill: float, fov: float) -> float:
     """How far a camera with field of view ``fov`` (radians) stands from a sphere of ``radius`` for the sphere to
     fill the share ``fill`` of that field of view."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from synthgen.scenes.common.camera_math import direction_from_angles
 from synthgen.scenes.common.color import kelvin_to_rgb
 from synthgen.scenes.common.config import LightSampling
 from synthgen.scenes.common.sampling import uniform
@@ -20,13 +21,7 @@ def sample_lighting(rng: np.random.Generator, cfg: LightSampling, target: np.nda
         azimuth = rng.uniform(0, 2 * math.pi)
         elevation = math.radians(rng.uniform(25, 80))
         distance = rng.uniform(0.8, 2.0)
-        location = target + distance * np.array(
-            [
-                math.cos(elevation) * math.cos(azimuth),
-                math.cos(elevation) * math.sin(azimuth),
-                math.sin(elevation),
-            ]
-        )
+        location = target + distance * direction_from_angles(azimuth, elevation)
         kelvin = uniform(rng, cfg.kelvin)
         light = {
             "type": "AREA",

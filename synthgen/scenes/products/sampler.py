@@ -14,7 +14,7 @@ import numpy as np
 
 from synthgen.assets.model_skus import MODEL_FAMILY, draw_model, model_dent, model_sku
 from synthgen.assets.user_assets import UserAssets
-from synthgen.scenes.common.camera_math import framing_distance, horizontal_fov
+from synthgen.scenes.common.camera_math import direction_from_angles, framing_distance, horizontal_fov
 from synthgen.scenes.common.lighting import sample_lighting
 from synthgen.scenes.common.sampling import linear_colour, uniform
 from synthgen.scenes.common.surfaces import sample_surface
@@ -247,9 +247,7 @@ def _camera(scene: ProductsScene, layout: str, placements: list, resolution: tup
         half_fov = math.degrees(math.atan(cam.sensor_mm / (2 * focal))) + abs(cam.roll_deg[1]) * 0.3 + 6.0
         low, high = max(low, half_fov), max(high, half_fov + 10.0)
     elevation = math.radians(uniform(rng, (low, high)))
-    location = look_at + distance * np.array(
-        [math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth), math.sin(elevation)]
-    )
+    location = look_at + distance * direction_from_angles(azimuth, elevation)
     return {
         "location": location.tolist(),
         "look_at": look_at.tolist(),

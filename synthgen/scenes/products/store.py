@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from synthgen.scenes.common.camera_math import framing_distance, horizontal_fov, look_at
+from synthgen.scenes.common.camera_math import direction_from_angles, framing_distance, horizontal_fov, look_at
 from synthgen.scenes.common.color import kelvin_to_rgb
 from synthgen.scenes.common.sampling import linear_colour, uniform
 from synthgen.scenes.products.layout import footprint
@@ -34,9 +34,7 @@ def camera_in_aisle(rng: np.random.Generator, cam: Any, primary_xyz: np.ndarray,
     azimuth = math.radians(-90 + rng.normal(0, 12))
     # Held at chest height: low shelves are seen from above, high ones from slightly below.
     elevation = math.radians(float(np.clip(rng.normal(5, 6) + 25.0 * max(0.0, 0.9 - primary_xyz[2]), -20, 55)))
-    location = look + distance * np.array(
-        [math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth), math.sin(elevation)]
-    )
+    location = look + distance * direction_from_angles(azimuth, elevation)
     return {
         "location": location.tolist(),
         "look_at": look.tolist(),

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from synthgen.scenes.common.camera_math import framing_distance, horizontal_fov
+from synthgen.scenes.common.camera_math import direction_from_angles, framing_distance, horizontal_fov
 from synthgen.scenes.common.lighting import sample_lighting
 from synthgen.scenes.common.sampling import linear_colour, uniform
 from synthgen.scenes.common.surfaces import sample_surface
@@ -93,13 +93,7 @@ def sample_tabletop_spec(scene: TabletopScene, resolution: tuple[int, int], rng:
     azimuth = rng.uniform(0, 2 * math.pi)
     elevation = math.radians(uniform(rng, cam_cfg.elevation_deg))
     look_at = center + rng.normal(0.0, 0.1 * radius, size=3)
-    location = look_at + distance * np.array(
-        [
-            math.cos(elevation) * math.cos(azimuth),
-            math.cos(elevation) * math.sin(azimuth),
-            math.sin(elevation),
-        ]
-    )
+    location = look_at + distance * direction_from_angles(azimuth, elevation)
 
     surface_material = scene.surfaces[int(rng.integers(len(scene.surfaces)))]
     return {
