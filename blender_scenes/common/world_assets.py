@@ -10,30 +10,21 @@ Every file is read only after its sha256 matches the spec's.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import math
 import os
 from typing import Any
 
 import bpy
 
+from synthgen.assets.user_assets import file_sha256
+
 HDRI_NODE = "user_hdri"
-
-
-@functools.lru_cache(maxsize=256)
-def _digest(path: str, mtime_ns: int, size: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def checked_file(record: dict[str, Any]) -> str:
     """The record's file, after its sha256 matches the one the main process recorded (ValueError if not)."""
     stat = os.stat(record["file"])
-    found = _digest(record["file"], stat.st_mtime_ns, stat.st_size)
+    found = file_sha256(record["file"], stat.st_mtime_ns, stat.st_size)
     if found != record["sha256"]:
         raise ValueError(f"asset {record['path']!r} changed since the job started (sha256 {found}, spec has "
                          f"{record['sha256']})")  # fmt: skip

@@ -69,11 +69,9 @@ def _cache_path(record: dict[str, Any]) -> Path:
 
 
 def file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The file's sha256 (hex)."""
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def model_mesh(record: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:

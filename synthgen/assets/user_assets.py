@@ -10,7 +10,6 @@ asset changed on disk refuses to mix old and new renders.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from synthgen.assets.model_probe import ModelProbeError, model_record, probe_model
+from synthgen.assets.model_probe import ModelProbeError, file_digest, model_record, probe_model
 from synthgen.config_fields import FloatRange, StrictModel, check_range
 
 MODEL_FORMATS = {".gltf": "gltf", ".glb": "gltf", ".obj": "obj", ".ply": "ply", ".fbx": "fbx", ".blend": "blend"}
@@ -158,8 +157,4 @@ def _resolve(base: Path, text: str) -> Path:
 @functools.lru_cache(maxsize=256)
 def file_sha256(path: str, mtime_ns: int, size: int) -> str:
     """sha256 of a file (cached per path, modification time and size)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_digest(Path(path))
