@@ -10,10 +10,11 @@ Identity shapes change the bones by a few millimetres; the collision margin abso
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
+from synthgen.scenes.common.sampling import axis_angle_matrix
 
 # joint -> (rest head, flexion axis, spread axis), armature frame of the unshaped right hand.
 REST_JOINTS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]] = {
@@ -52,14 +53,6 @@ THUMB_RADII_M = (0.0105, 0.0095, 0.0085)  # metacarpal (unused), proximal, dista
 CONTACT_SLACK_M = 0.004
 
 
-def _rotation(axis: Sequence[float], degrees: float) -> np.ndarray:
-    a = np.asarray(axis, dtype=np.float64)
-    a = a / np.linalg.norm(a)
-    t = math.radians(degrees)
-    k = np.array([[0.0, -a[2], a[1]], [a[2], 0.0, -a[0]], [-a[1], a[0], 0.0]])
-    return np.eye(3) + math.sin(t) * k + (1.0 - math.cos(t)) * (k @ k)
-
-
 def finger_points(joints: Mapping[str, Sequence[float]]) -> dict[str, np.ndarray]:
     """Posed (4, 3) points of every finger: its three joints and its tip (right hand, canonical frame)."""
     out = {}
@@ -68,7 +61,7 @@ def finger_points(joints: Mapping[str, Sequence[float]]) -> dict[str, np.ndarray
         for k in reversed(range(3)):  # the distal joint first: each joint carries everything beyond it
             head, flex_axis, spread_axis = (np.asarray(v, dtype=np.float64) for v in REST_JOINTS[chain[k]])
             flex, spread = (float(x) for x in joints.get(chain[k], (0.0, 0.0)))
-            rot = _rotation(spread_axis, spread) @ _rotation(flex_axis, flex)
+            rot = axis_angle_matrix(spread_axis, spread) @ axis_angle_matrix(flex_axis, flex)
             points[k + 1 :] = head + (points[k + 1 :] - head) @ rot.T
         out[finger] = points
     return out
