@@ -171,20 +171,10 @@ def _secondary(rng: np.random.Generator, palm: _Palm) -> dict[str, Any]:
     else:
         angle = math.radians(_u(rng, 0, 180))
     length = _u(rng, *SECONDARY_LENGTH) * width_mm
-    d = 0.5 * length * np.array([math.cos(angle), math.sin(angle)])
-    c = palm.to_mm(centre)
-    p0, p2 = palm.to_uv(c - d), palm.to_uv(c + d)
-    p1 = _bent_control(palm, p0, p2, 0.5, _u(rng, -0.3, 0.3))
-    pts = np.clip(np.array([p0, p1, p2]), 0.0, 1.0)
-    return {
-        "name": "secondary",
-        "kind": "secondary",
-        "points": [_rv(p) for p in pts],
-        "width_mm": _r(_u(rng, 0.4, 0.85)),
-        "depth_mm": _r(_u(rng, 0.08, 0.25)),
-        "darkness": _r(_u(rng, 0.22, 0.5)),
-        "taper": [_r(_u(rng, 0.15, 0.45)), _r(_u(rng, 0.15, 0.45))],
-    }
+    return _short_crease(
+        rng, palm, "secondary", centre, angle, length,
+        bend=0.3, width_mm=(0.4, 0.85), depth_mm=(0.08, 0.25), darkness=(0.22, 0.5), taper=(0.15, 0.45),
+    )  # fmt: skip
 
 
 def _fine(rng: np.random.Generator, palm: _Palm) -> dict[str, Any]:
@@ -197,19 +187,41 @@ def _fine(rng: np.random.Generator, palm: _Palm) -> dict[str, Any]:
         angle = math.radians(_u(rng, 45, 135))
     else:
         angle = math.radians(_u(rng, 0, 180))
-    d = 0.5 * _u(rng, *FINE_LENGTH_MM) * np.array([math.cos(angle), math.sin(angle)])
+    return _short_crease(
+        rng, palm, "fine", centre, angle, _u(rng, *FINE_LENGTH_MM),
+        bend=0.15, width_mm=(0.3, 0.5), depth_mm=(0.03, 0.08), darkness=(0.12, 0.26), taper=(0.25, 0.5),
+    )  # fmt: skip
+
+
+def _short_crease(
+    rng: np.random.Generator,
+    palm: _Palm,
+    kind: str,
+    centre: np.ndarray,
+    angle: float,
+    length_mm: float,
+    *,
+    bend: float,
+    width_mm: tuple[float, float],
+    depth_mm: tuple[float, float],
+    darkness: tuple[float, float],
+    taper: tuple[float, float],
+) -> dict[str, Any]:
+    """A slightly bent crease of ``length_mm`` through ``centre`` (palm uv) at ``angle``: a secondary crease or a
+    fine wrinkle, its bend (up to +-``bend``), width, depth, darkness and end tapers drawn from the given ranges."""
+    d = 0.5 * length_mm * np.array([math.cos(angle), math.sin(angle)])
     c = palm.to_mm(centre)
     p0, p2 = palm.to_uv(c - d), palm.to_uv(c + d)
-    p1 = _bent_control(palm, p0, p2, 0.5, _u(rng, -0.15, 0.15))
+    p1 = _bent_control(palm, p0, p2, 0.5, _u(rng, -bend, bend))
     pts = np.clip(np.array([p0, p1, p2]), 0.0, 1.0)
     return {
-        "name": "fine",
-        "kind": "fine",
+        "name": kind,
+        "kind": kind,
         "points": [_rv(p) for p in pts],
-        "width_mm": _r(_u(rng, 0.3, 0.5)),
-        "depth_mm": _r(_u(rng, 0.03, 0.08)),
-        "darkness": _r(_u(rng, 0.12, 0.26)),
-        "taper": [_r(_u(rng, 0.25, 0.5)), _r(_u(rng, 0.25, 0.5))],
+        "width_mm": _r(_u(rng, *width_mm)),
+        "depth_mm": _r(_u(rng, *depth_mm)),
+        "darkness": _r(_u(rng, *darkness)),
+        "taper": [_r(_u(rng, *taper)), _r(_u(rng, *taper))],
     }
 
 
